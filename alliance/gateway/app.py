@@ -1,0 +1,94 @@
+"""The gateway's web application: GraphQL at /graphql, health, and the alliance's public keys."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from strawberry.http.ides import get_graphql_ide_html
+
+from alliance.config import Settings
+from alliance.core.keys import jwks
+from alliance.errors import AllianceError
+from alliance.gateway.context import GatewayContext
+from alliance.gateway.schema import schema
+from alliance.services.app import AllianceServices
+from alliance.services.auth import ANONYMOUS, bearer
+from alliance.web.errors import format_graphql_error
+from alliance.web.graphql_http import GraphQLEndpoint
+from alliance.web.limits import alias_limit, depth_limit
+
+
+def create_app(settings: Settings, *, services: AllianceServices | None = None) -> Starlette:
+    """The gateway. With `services` given the caller owns them; otherwise they open and close with the app."""
+    state: dict[str, AllianceServices] = {}
+
+    async def context(request: Request) -> GatewayContext:
+        return GatewayContext(services=state["services"], principal=request.state.principal, request=request)
+
+    graphql = GraphQLEndpoint(
+        schema._schema,
+        context=context,
+        rules=[depth_limit(settings.max_depth), alias_limit(settings.max_aliases)],
+        max_tokens=settings.max_tokens,
+        introspection=settings.introspection,
+        graphiql=get_graphql_ide_html(),
+        format_error=format_graphql_error,
+    )
+
+    async def graphql_route(request: Request) -> Response:
+        try:
+            token = bearer(request.headers.get("authorization"))
+            request.state.principal = state["services"].tokens.authenticate(token) if token else ANONYMOUS
+        except AllianceError as exc:  # a bad token is refused outright, never quietly downgraded to anonymous
+            return JSONResponse({"errors": [{"message": exc.message, "extensions": {"code": exc.code}}]},
+                                status_code=401, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+        return await graphql(request)
+
+    async def healthz(_: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(_: Request) -> Response:
+        svc = state.get("services")
+        if svc is None:
+            return JSONResponse({"status": "starting"}, status_code=503)
+        try:
+            await svc.standards.list()
+        except Exception as exc:  # readiness reports any failure of the database
+            return JSONResponse({"status": "database unavailable", "error": str(exc)}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    async def alliance_jwks(_: Request) -> Response:
+        return JSONResponse(jwks(state["services"].tokens.public_keys.values()),
+                            headers={"Cache-Control": "public, max-age=300"})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        owned = services is None
+        state["services"] = app.state.services = services or await AllianceServices.open(settings)
+        try:
+            yield
+        finally:
+            if owned:
+                await state["services"].close()
+
+    middleware = []
+    if settings.cors_origins:
+        middleware.append(Middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
+                                     allow_methods=["GET", "POST"], allow_headers=["authorization", "content-type"]))
+    return Starlette(
+        routes=[
+            Route("/graphql", graphql_route, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/.well-known/jwks.json", alliance_jwks),
+        ],
+        middleware=middleware,
+        lifespan=lifespan,
+    )

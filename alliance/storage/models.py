@@ -1,0 +1,51 @@
+"""Tables. One metadata for the gateway and the park node; each process uses the tables of its role."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class StandardRow(Base):
+    """A version of an evaluation standard and where it is in its lifecycle."""
+
+    __tablename__ = "standards"
+    __table_args__ = (UniqueConstraint("standard_id", "version", name="uq_standard_version"),)
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    standard_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(256))
+    status: Mapped[str] = mapped_column(String(16))  # draft | published | superseded | retired
+    document: Mapped[dict] = mapped_column(JSON)
+    signature: Mapped[str | None] = mapped_column(Text, nullable=True)  # the alliance's JWS over the document
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    superseded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    published_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+
+
+class AuditRow(Base):
+    """Who did what, when, and how it ended: every admin action, refused ones included."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_at", "at"),)
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(128))
+    role: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(256))
+    outcome: Mapped[str] = mapped_column(String(16))  # ok | refused | error
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+__all__ = ["AuditRow", "Base", "DateTime", "Float", "ForeignKey", "StandardRow"]
