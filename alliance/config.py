@@ -32,6 +32,8 @@ class Settings:
     breaker_failures: int = 3
     breaker_reset: float = 10.0
     max_batch: int = 500
+    cache_fresh: float = 30.0  # answer from verified cache without asking the park for this long
+    index_ttl: float = 600.0  # trust the index of which park holds which enterprise for this long
     max_depth: int = 10
     max_aliases: int = 30
     max_tokens: int = 2000

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import AsyncIterator
 
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from strawberry.http.ides import get_graphql_ide_html
 
@@ -45,11 +47,16 @@ def create_app(settings: Settings, *, services: AllianceServices | None = None) 
     async def graphql_route(request: Request) -> Response:
         try:
             token = bearer(request.headers.get("authorization"))
-            request.state.principal = state["services"].tokens.authenticate(token) if token else ANONYMOUS
+            request.state.principal = await state["services"].authenticate(token) if token else ANONYMOUS
         except AllianceError as exc:  # a bad token is refused outright, never quietly downgraded to anonymous
             return JSONResponse({"errors": [{"message": exc.message, "extensions": {"code": exc.code}}]},
                                 status_code=401, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
-        return await graphql(request)
+        started = time.perf_counter()
+        response = await graphql(request)
+        metrics = state["services"].metrics
+        metrics.requests.labels(str(response.status_code)).inc()
+        metrics.request_seconds.observe(time.perf_counter() - started)
+        return response
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -63,6 +70,17 @@ def create_app(settings: Settings, *, services: AllianceServices | None = None) 
         except Exception as exc:  # readiness reports any failure of the database
             return JSONResponse({"status": "database unavailable", "error": str(exc)}, status_code=503)
         return JSONResponse({"status": "ready"})
+
+    async def park_statement(request: Request) -> Response:
+        try:
+            token, _ = await state["services"].registry.statement(request.path_params["park_id"])
+        except AllianceError as exc:
+            return JSONResponse({"error": exc.message}, status_code=404 if exc.code == "NOT_FOUND" else 400)
+        return PlainTextResponse(token, media_type="application/park-statement+jwt",
+                                 headers={"Cache-Control": "public, max-age=60"})
+
+    async def metrics(_: Request) -> Response:
+        return Response(state["services"].metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
     async def alliance_jwks(_: Request) -> Response:
         return JSONResponse(jwks(state["services"].tokens.public_keys.values()),
@@ -88,6 +106,8 @@ def create_app(settings: Settings, *, services: AllianceServices | None = None) 
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/.well-known/jwks.json", alliance_jwks),
+            Route("/parks/{park_id}/statement", park_statement),
+            Route("/metrics", metrics),
         ],
         middleware=middleware,
         lifespan=lifespan,

@@ -5,7 +5,18 @@ from __future__ import annotations
 import strawberry
 from strawberry.scalars import JSON
 
-from alliance.gateway.types import AuditEntry, Score, Standard, StandardStatus
+from alliance.errors import AllianceError
+from alliance.gateway.types import (
+    AdmitParkInput,
+    AttestationVerdict,
+    AuditEntry,
+    Enterprise,
+    EnterpriseHit,
+    Park,
+    Score,
+    Standard,
+    StandardStatus,
+)
 from alliance.services.auth import ADMIN
 
 
@@ -44,8 +55,68 @@ class Query:
         return [AuditEntry.of(e) for e in await ctx.services.audit.entries(limit=limit, action=action)]
 
 
+    @strawberry.field(description="Every member park's rating of an enterprise, verified, with mutual recognition, "
+                      "listings, measures and the sources the answer is made of.")
+    async def enterprise(self, info: strawberry.Info, uscc: str, fresh: bool = False) -> Enterprise:
+        ctx = _ctx(info)
+        return Enterprise.of(await ctx.services.enterprises.report(ctx.principal, uscc, fresh=fresh))
+
+    @strawberry.field(description="The same for a batch (at most 500), asked of each park in one request. An invalid "
+                      "USCC is an error for its own item (null, with an error at its index), not for the batch.")
+    async def enterprises(self, info: strawberry.Info, usccs: list[str], fresh: bool = False
+                          ) -> list[Enterprise | None]:
+        ctx = _ctx(info)
+        results = await ctx.services.enterprises.reports(ctx.principal, usccs, fresh=fresh)
+        # graphql-core turns an Exception in a list into an error located at that item, the item itself null.
+        return [r if isinstance(r, AllianceError) else Enterprise.of(r) for r in results]  # type: ignore[misc]
+
+    @strawberry.field(description="Enterprises by name fragment or USCC prefix, across the parks.")
+    async def search_enterprises(self, info: strawberry.Info, query: str, first: int = 20) -> list[EnterpriseHit]:
+        hits = await _ctx(info).services.enterprises.search(query, first)
+        return [EnterpriseHit(uscc=h.uscc, name=h.name, grade=h.grade, parks=[Park.of(p) for p in h.parks])
+                for h in hits]
+
+    @strawberry.field(description="The shared verifier's verdict on a rating attestation.")
+    async def verify_attestation(self, info: strawberry.Info, token: str) -> AttestationVerdict:
+        return AttestationVerdict.of(await _ctx(info).services.enterprises.verify(token))
+
+    @strawberry.field(description="The member parks: registry, status and health.")
+    async def parks(self, info: strawberry.Info) -> list[Park]:
+        return [Park.of(p) for p in await _ctx(info).services.registry.parks()]
+
+    @strawberry.field(description="One member park.")
+    async def park(self, info: strawberry.Info, id: str) -> Park:
+        return Park.of(await _ctx(info).services.registry.get(id))
+
+
 @strawberry.type
 class Mutation:
+    @strawberry.mutation(description="Admit a park to the alliance and issue its park statement (alliance-admin).")
+    async def admit_park(self, info: strawberry.Info, input: AdmitParkInput) -> Park:
+        ctx = _ctx(info)
+        record = await ctx.services.registry.admit(
+            ctx.principal, id=input.id, name=input.name, city=input.city, endpoint=input.endpoint, jwks=input.jwks,
+            accredited=input.accredited, adopted=input.adopted, status_list_uri=input.status_list_uri,
+        )
+        return Park.of(record)
+
+    @strawberry.mutation(description="Suspend a park: its ratings are no longer recognised (alliance-admin).")
+    async def suspend_park(self, info: strawberry.Info, id: str, reason: str) -> Park:
+        ctx = _ctx(info)
+        return Park.of(await ctx.services.registry.set_status(ctx.principal, id, "suspended", reason))
+
+    @strawberry.mutation(description="Reinstate a suspended park (alliance-admin).")
+    async def reinstate_park(self, info: strawberry.Info, id: str) -> Park:
+        ctx = _ctx(info)
+        return Park.of(await ctx.services.registry.set_status(ctx.principal, id, "active"))
+
+    @strawberry.mutation(description="Record that a park recognises ratings under a standard version "
+                         "(alliance-admin, or that park's operator).")
+    async def adopt_standard(self, info: strawberry.Info, park_id: str, standard_id: str, version: str,
+                             adopt: bool = True) -> Park:
+        ctx = _ctx(info)
+        return Park.of(await ctx.services.registry.adopt(ctx.principal, park_id, standard_id, version, adopt=adopt))
+
     @strawberry.mutation(description="Store or replace a draft standard (alliance-admin).")
     async def draft_standard(self, info: strawberry.Info, document: JSON) -> Standard:
         ctx = _ctx(info)

@@ -6,6 +6,7 @@ A published document never changes: its signature covers it.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -82,6 +83,7 @@ class StandardsService:
         self.key = alliance_key
         self.audit = audit
         self._parsed: dict[tuple[str, str], Standard] = {}
+        self._snapshot: tuple[float, StandardsSnapshot] | None = None
 
     # Reading --------------------------------------------------------------------------------------------
     async def list(self, status: str | None = None) -> list[StandardRecord]:
@@ -115,6 +117,23 @@ class StandardsService:
             cached = (await self.get(standard_id, version)).standard
             self._parsed[(standard_id, version)] = cached
         return cached
+
+    async def snapshot(self, max_age: float = 2.0) -> StandardsSnapshot:
+        """A short-lived memo: several replicas share the database, so it is re-read every few seconds."""
+        now = time.monotonic()
+        if self._snapshot and now - self._snapshot[0] < max_age:
+            return self._snapshot[1]
+        records = await self.list()
+        parsed = {}
+        for r in records:
+            key = (r.id, r.version)
+            if key not in self._parsed:
+                self._parsed[key] = r.standard
+            parsed[key] = self._parsed[key]
+        current = {r.id: parsed[(r.id, r.version)] for r in records if r.status == PUBLISHED}
+        snap = StandardsSnapshot({(r.id, r.version): r.status for r in records}, parsed, current)
+        self._snapshot = (now, snap)
+        return snap
 
     async def score(self, standard_id: str, version: str, indicators: dict[str, Any]) -> ScoreResult:
         if not isinstance(indicators, dict):
@@ -168,6 +187,7 @@ class StandardsService:
                     row.signature, row.published_at, row.published_by = signature, now, principal.subject
             except IntegrityError as exc:  # a concurrent publish of the same version
                 raise Conflict(f"{standard.key} was published concurrently") from exc
+            self._snapshot = None
             return StandardRecord.of(row)
 
     async def retire(self, principal: Principal, standard_id: str, version: str) -> StandardRecord:
@@ -182,6 +202,7 @@ class StandardsService:
                 if row.status == DRAFT:
                     raise Conflict(f"{standard_id} {version} is a draft; only a published standard retires")
                 row.status, row.retired_at = RETIRED, datetime.now(UTC)
+            self._snapshot = None
             return StandardRecord.of(row)
 
     @staticmethod
@@ -201,3 +222,15 @@ def _order(record: StandardRecord) -> tuple:
     from functools import cmp_to_key
 
     return (record.id, cmp_to_key(compare_versions)(record.version))
+
+
+@dataclass(frozen=True)
+class StandardsSnapshot:
+    """Every stored standard's status and parsed form, for the hot path of federated queries."""
+
+    statuses: dict[tuple[str, str], str]
+    parsed: dict[tuple[str, str], Standard]
+    current: dict[str, Standard]
+
+    def standard_for(self, standard_id: str, version: str) -> Standard | None:
+        return self.parsed.get((standard_id, version))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -48,4 +48,33 @@ class AuditRow(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
 
 
-__all__ = ["AuditRow", "Base", "DateTime", "Float", "ForeignKey", "StandardRow"]
+
+class ParkRow(Base):
+    """A member park in the alliance's registry."""
+
+    __tablename__ = "parks"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    city: Mapped[str] = mapped_column(String(64))
+    endpoint: Mapped[str] = mapped_column(String(512))  # the park's GraphQL URL
+    jwks: Mapped[dict] = mapped_column(JSON)
+    historical_keys: Mapped[list] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16))  # active | suspended
+    status_reason: Mapped[str] = mapped_column(Text, default="")
+    accredited: Mapped[list] = mapped_column(JSON, default=list)  # [{"id","version"}]: may issue under these
+    adopted: Mapped[list] = mapped_column(JSON, default=list)  # [{"id","version"}]: recognises ratings under these
+    status_list_uri: Mapped[str] = mapped_column(String(512))
+    admitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class HoldingRow(Base):
+    """Which park holds a rating for which enterprise: learnt from answers, so a query asks only those."""
+
+    __tablename__ = "park_holdings"
+
+    park_id: Mapped[str] = mapped_column(String(64), ForeignKey("parks.id", ondelete="CASCADE"), primary_key=True)
+    uscc: Mapped[str] = mapped_column(String(18), primary_key=True)
+    name: Mapped[str] = mapped_column(String(256), default="")
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
