@@ -153,6 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", help="TOML configuration file (default: $ALLIANCE_CONFIG)")
     parser.add_argument("--data-dir", help="data directory (default: $ALLIANCE_DATA_DIR or ./.alliance)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    from alliance.park.cli import register as register_park
+
+    register_park(sub)
 
     demo = sub.add_parser("demo", help="run the whole alliance on this machine")
     demo.add_argument("--port", type=int, help="gateway port (default 8000)")
