@@ -270,8 +270,10 @@ class EnterpriseService:
         facts: list[RatingFact] = []
         listings: list[ListingView] = []
         for r in found:
-            verdict = r.verdict or AttestationVerdict(ok=False, reason=f"{r.park.name} sent no attestation",
-                                                      status=Code.MALFORMED)
+            verdict = r.verdict
+            if verdict is None:  # (a verdict is falsy when it refuses: test for None, not truth)
+                verdict = AttestationVerdict(ok=False, reason=f"{r.park.name} sent no attestation",
+                                             status=Code.MALFORMED)
             claims = verdict.claims or {}
             std = claims.get("std") or {}
             ratings.append(RatingView(

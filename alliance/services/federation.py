@@ -217,7 +217,7 @@ class Federation:
     async def _status_list(self, park: ParkRecord, timeout: float) -> sl.VerifiedStatusList | str:
         """The park's verified status list, fetched again once its ttl has passed (one fetch at a time)."""
         held = self._status_lists.get(park.id)
-        if held and held[0].fresh_until > time.time():
+        if held and held[0].fresh_until() > time.time():
             return held[0]
         task = self._status_fetch.get(park.id)
         if task is None or task.done():
@@ -253,7 +253,7 @@ class Federation:
             if rating.token:
                 rating.verdict = self._verdict(rating.token, statement, status_list, sl_obj, state, standards, park)
                 exp = (rating.verdict.claims or {}).get("exp", now)
-                rating.valid_until = min(float(exp), sl_obj.fresh_until if sl_obj else now)
+                rating.valid_until = min(float(exp), sl_obj.fresh_until() if sl_obj else now)
             else:
                 rating.valid_until = now + self.cache_fresh
             out.append(rating)
