@@ -138,9 +138,14 @@ class VerifiedStatusList:
     iss: str | None
     uri: str = ""
 
-    def fresh_until(self) -> float:
-        """When a cached copy should be refetched (the draft's ttl), never after exp."""
-        return float(min(self.exp, self.iat + self.ttl) if self.ttl else self.exp)
+    def fresh_until(self, fetched_at: float | None = None) -> float:
+        """When a cached copy should be refetched, never after exp.
+
+        The draft's `ttl` counts from retrieval: pass `fetched_at`. Without it, `iat` stands in (a list read
+        from a bundle, say), which is never later than the retrieval.
+        """
+        start = self.iat if fetched_at is None else max(float(self.iat), fetched_at)
+        return float(min(self.exp, start + self.ttl) if self.ttl else self.exp)
 
 
 def sign_status_list_token(

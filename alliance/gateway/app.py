@@ -19,6 +19,7 @@ from alliance.config import Settings
 from alliance.core.keys import jwks
 from alliance.errors import AllianceError
 from alliance.gateway.context import GatewayContext
+from alliance.gateway.dashboard import dashboard_routes
 from alliance.gateway.schema import schema
 from alliance.services.app import AllianceServices
 from alliance.services.auth import ANONYMOUS, bearer
@@ -108,6 +109,7 @@ def create_app(settings: Settings, *, services: AllianceServices | None = None) 
             Route("/.well-known/jwks.json", alliance_jwks),
             Route("/parks/{park_id}/statement", park_statement),
             Route("/metrics", metrics),
+            *dashboard_routes(lambda: state["services"]),
         ],
         middleware=middleware,
         lifespan=lifespan,

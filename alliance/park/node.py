@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy import and_, extract, false, func, or_, select
 
 from alliance.core import jws
 from alliance.core.attestation import (
@@ -164,6 +164,29 @@ class ParkInfo:
     status_list_uri: str
     enterprises: int
     max_batch: int
+
+
+@dataclass(frozen=True)
+class GradeCount:
+    grade: str
+    standard_id: str
+    standard_version: str
+    count: int
+
+
+@dataclass(frozen=True)
+class ListingCount:
+    month: str  # YYYY-MM of the listing's `since`
+    kind: str  # red | black
+    count: int
+
+
+@dataclass(frozen=True)
+class ParkStats:
+    enterprises: int
+    rated: int
+    grades: list[GradeCount]
+    listings: list[ListingCount]
 
 
 # ---------------------------------------------------------------------------------------------- fetching
@@ -330,7 +353,7 @@ class AllianceLink:
         verified = verify_status_list_token(
             token, stmt.keys, uri=uri, iss=stmt.park_id, leeway=self.config.clock_skew, now=now
         )
-        self._lists[uri] = _Cached(verified, verified.fresh_until(), now)
+        self._lists[uri] = _Cached(verified, verified.fresh_until(now), now)
         return verified
 
     async def standard(self) -> tuple[Standard, dict[str, Any], str]:
@@ -1053,6 +1076,42 @@ class ParkNode:
             status_list_uri=self.config.status_list_uri,
             enterprises=int(count or 0),
             max_batch=self.config.max_batch,
+        )
+
+    async def stats(self) -> ParkStats:
+        """Aggregate figures for the alliance's dashboard: counted by the database (GROUP BY), never row by row."""
+        grade_query = (
+            select(
+                AttestationRow.standard_id,
+                AttestationRow.standard_version,
+                AttestationRow.grade,
+                func.count(),
+            )
+            .where(
+                AttestationRow.current.is_(True),
+                AttestationRow.status == VALID,
+                AttestationRow.exp > int(self.now()),
+            )
+            .group_by(AttestationRow.standard_id, AttestationRow.standard_version, AttestationRow.grade)
+            .order_by(AttestationRow.standard_id, AttestationRow.standard_version, AttestationRow.grade)
+        )
+        # extract() compiles to strftime on SQLite and EXTRACT on PostgreSQL: one query for both.
+        year, month = extract("year", ListingRow.since), extract("month", ListingRow.since)
+        listing_query = (
+            select(year, month, ListingRow.kind, func.count())
+            .group_by(year, month, ListingRow.kind)
+            .order_by(year, month, ListingRow.kind)
+        )
+        async with self.db.session() as s:
+            enterprises = await s.scalar(select(func.count()).select_from(EnterpriseRow))
+            grade_rows = (await s.execute(grade_query)).all()
+            listing_rows = (await s.execute(listing_query)).all()
+        grades = [GradeCount(g, sid, ver, int(n)) for sid, ver, g, n in grade_rows]
+        return ParkStats(
+            enterprises=int(enterprises or 0),
+            rated=sum(g.count for g in grades),  # an enterprise has at most one current attestation
+            grades=grades,
+            listings=[ListingCount(f"{int(y):04d}-{int(m):02d}", k, int(n)) for y, m, k, n in listing_rows],
         )
 
     async def stored_records(self) -> AsyncIterator[EnterpriseRecord]:

@@ -57,6 +57,35 @@ class StandardRef(graphene.ObjectType):
     version = graphene.String(required=True)
 
 
+class GradeCount(graphene.ObjectType):
+    grade = graphene.String(required=True)
+    standard_id = graphene.String(required=True)
+    standard_version = graphene.String(required=True)
+    count = graphene.Int(required=True)
+
+
+class ListingCount(graphene.ObjectType):
+    month = graphene.String(required=True, description="YYYY-MM")
+    kind = graphene.Field(ListingKind, required=True)
+    count = graphene.Int(required=True)
+
+
+class ParkStats(graphene.ObjectType):
+    enterprises = graphene.Int(required=True, description="Enterprises the park holds.")
+    rated = graphene.Int(
+        required=True, description="Enterprises with a current, VALID, unexpired attestation."
+    )
+    grades = graphene.NonNull(
+        graphene.List(graphene.NonNull(GradeCount)),
+        description="Current, VALID, unexpired attestations counted by standard version and grade.",
+    )
+    listings = graphene.NonNull(
+        graphene.List(graphene.NonNull(ListingCount)),
+        description="Every red or black listing, withdrawn or not, counted by the month of its `since` "
+        "and its kind.",
+    )
+
+
 class ParkInfo(graphene.ObjectType):
     id = graphene.String(required=True)
     name = graphene.String(required=True)
@@ -69,6 +98,16 @@ class ParkInfo(graphene.ObjectType):
     status_list_uri = graphene.String(required=True)
     enterprises = graphene.Int(required=True)
     max_batch = graphene.Int(required=True)
+    stats = graphene.Field(
+        ParkStats,
+        required=True,
+        description="Aggregate figures of this park (no enterprise named), for the alliance's dashboard.",
+    )
+
+    @staticmethod
+    async def resolve_stats(_parent: svc.ParkInfo, info: GraphQLResolveInfo) -> svc.ParkStats:
+        # Counted only when asked for: a plain `park { id }` costs no aggregate queries.
+        return await _node(info).stats()
 
 
 class EnterpriseSummary(graphene.ObjectType):

@@ -16,6 +16,7 @@ from alliance.services.cache import SharedCache, open_cache
 from alliance.services.enterprises import EnterpriseService
 from alliance.services.federation import Federation
 from alliance.services.metrics import Metrics
+from alliance.services.overview import OverviewService
 from alliance.services.park_client import ParkClient
 from alliance.services.registry import RegistryService
 from alliance.services.standards import StandardsService
@@ -36,6 +37,7 @@ class AllianceServices:
     cache: SharedCache
     metrics: Metrics
     http: httpx.AsyncClient
+    overview: OverviewService
 
     @classmethod
     async def open(cls, settings: Settings, *, schema: str | None = None) -> AllianceServices:
@@ -54,21 +56,24 @@ class AllianceServices:
         registry = RegistryService(db, key, audit, statement_lifetime=settings.park_statement_lifetime,
                                    leeway=settings.clock_skew)
         federation = Federation(
-            registry, ParkClient(http), cache, metrics,
+            registry, ParkClient(), cache, metrics,
             park_deadline=settings.park_deadline, budget=settings.query_budget,
             breaker_failures=settings.breaker_failures, breaker_reset=settings.breaker_reset,
             leeway=settings.clock_skew, cache_fresh=settings.cache_fresh,
         )
         enterprises = EnterpriseService(db, registry, standards, federation, cache, max_batch=settings.max_batch,
                                         index_ttl=settings.index_ttl)
+        overview = OverviewService(registry, standards, federation, cache)
         return cls(
-            settings=settings, db=db, alliance_key=key,
+            settings=settings, db=db, alliance_key=key, overview=overview,
             tokens=TokenService(key, lifetime=settings.token_lifetime, leeway=settings.clock_skew),
             audit=audit, standards=standards, registry=registry, federation=federation, enterprises=enterprises,
             cache=cache, metrics=metrics, http=http,
         )
 
     async def close(self) -> None:
+        await self.enterprises.settle()
+        await self.federation.client.aclose()
         await self.http.aclose()
         await self.cache.close()
         await self.db.close()

@@ -7,6 +7,9 @@ red/black-list entries, the joint measures that follow, and where each part came
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -27,6 +30,8 @@ from alliance.services.registry import ParkRecord, RegistryService
 from alliance.services.standards import StandardsService, StandardsSnapshot
 from alliance.storage.db import Database
 from alliance.storage.models import HoldingRow
+
+log = logging.getLogger("alliance.enterprises")
 
 
 @dataclass(frozen=True)
@@ -113,6 +118,22 @@ class EnterpriseService:
         self.cache = cache
         self.max_batch = max_batch
         self.index_ttl = index_ttl
+        self._background: set[asyncio.Future] = set()
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(work)
+        self._background.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Future) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("learning park holdings failed: %s", task.exception())
+
+    async def settle(self) -> None:
+        """Wait for the bookkeeping still running (tests, shutdown)."""
+        while self._background:
+            await asyncio.gather(*list(self._background), return_exceptions=True)
 
     # Queries ---------------------------------------------------------------------------------------------
     async def report(self, principal: Principal, uscc: str, *, fresh: bool = False) -> EnterpriseReport:
@@ -145,7 +166,8 @@ class EnterpriseService:
             plan = await self._plan(valid, parks, fresh)
             answer = await self.federation.gather(plan, parks, StandardStatusLookup(snapshot.statuses), force=fresh)
             answer_ratings, sources = answer.ratings, answer.sources
-            await self._learn(valid, plan, answer_ratings, sources)
+            # Learning which park holds what is bookkeeping: it runs after the answer, not before it.
+            self._spawn(self._learn(valid, plan, answer_ratings, sources))
         reports = {
             code: self._assemble(principal, code, answer_ratings.get(code, []), sources, parks, snapshot)
             for code in valid
@@ -220,46 +242,65 @@ class EnterpriseService:
 
     # Which parks to ask ------------------------------------------------------------------------------------
     async def _plan(self, usccs: list[str], parks: list[ParkRecord], fresh: bool) -> dict[str, list[str]]:
-        """Every park for an enterprise not swept lately; only the parks that hold it otherwise."""
-        swept = await asyncio.gather(*(self.cache.get(f"swept:{u}") for u in usccs)) if not fresh else [None] * len(
-            usccs)
-        known = [u for u, mark in zip(usccs, swept, strict=True) if mark is not None]
-        holders: dict[str, set[str]] = {}
-        if known:
-            async with self.db.session() as s:
-                for i in range(0, len(known), 500):
-                    rows = (await s.execute(select(HoldingRow.uscc, HoldingRow.park_id)
-                                            .where(HoldingRow.uscc.in_(known[i:i + 500])))).all()
-                    for uscc, park_id in rows:
-                        holders.setdefault(uscc, set()).add(park_id)
+        """Every park for an enterprise not swept lately; only the parks known to hold it otherwise.
+
+        The index lives in the shared cache (`holders:<uscc>`, for `index_ttl`), so the hot path never waits for
+        the database; the database keeps the durable copy that search and the dashboard read.
+        """
+        marks = [None] * len(usccs) if fresh else await asyncio.gather(
+            *(self.cache.get(f"holders:{u}") for u in usccs))
         plan: dict[str, list[str]] = {p.id: [] for p in parks}
-        known_set = set(known)
-        for u in usccs:
+        for u, mark in zip(usccs, marks, strict=True):
+            holders = None if mark is None else set(json.loads(mark))
             for p in parks:
-                if u not in known_set or p.id in holders.get(u, ()):
+                if holders is None or p.id in holders:
                     plan[p.id].append(u)
         return plan
 
     async def _learn(self, usccs: list[str], plan: dict[str, list[str]], ratings: dict[str, list[ParkRating]],
                      sources: list[Source]) -> None:
-        """Keep the index of holdings: from fresh answers only, and mark enterprises every park answered for."""
+        """Keep the index of holdings, from fresh answers only.
+
+        An enterprise that every park asked about answered for gets its holders recorded in the cache; the
+        database rows change only where a park's answer differs from what was known.
+        """
         ok_parks = {s.park.id for s in sources if s.status == OK}
         if not ok_parks:
             return
-        now = datetime.now(UTC)
-        found = {(r.park.id, u): r.name or "" for u, items in ratings.items() for r in items
-                 if r.found and not r.from_cache and r.park.id in ok_parks}
-        asked = [(pid, u) for pid, us in plan.items() if pid in ok_parks for u in us]
-        async with self.db.session() as s:
-            for pid in ok_parks:
-                codes = [u for p, u in asked if p == pid]
-                for i in range(0, len(codes), 500):
-                    await s.execute(delete(HoldingRow).where(HoldingRow.park_id == pid,
-                                                             HoldingRow.uscc.in_(codes[i:i + 500])))
-            s.add_all(HoldingRow(park_id=pid, uscc=u, name=name, seen_at=now) for (pid, u), name in found.items())
         failed = {s.park.id for s in sources if s.status not in (OK, "SKIPPED")}
-        complete = [u for u in usccs if not any(u in plan.get(pid, []) for pid in failed)]
-        await asyncio.gather(*(self.cache.set(f"swept:{u}", b"1", self.index_ttl) for u in complete))
+        asked_ok: dict[str, list[str]] = {}
+        for pid, codes in plan.items():
+            if pid in ok_parks:
+                for u in codes:
+                    asked_ok.setdefault(u, []).append(pid)
+        found: dict[str, dict[str, str]] = {}
+        for u, items in ratings.items():
+            for r in items:
+                if r.found and not r.from_cache and r.park.id in ok_parks:
+                    found.setdefault(u, {})[r.park.id] = r.name or ""
+        previous = await asyncio.gather(*(self.cache.get(f"holders:{u}") for u in usccs))
+        writes, changed = [], []
+        for u, before in zip(usccs, previous, strict=True):
+            held = found.get(u, {})
+            complete = not any(u in plan.get(pid, []) for pid in failed)
+            known = set(json.loads(before)) if before else None
+            if complete:
+                writes.append(self.cache.set(f"holders:{u}", json.dumps(sorted(held)).encode(), self.index_ttl))
+            if known is None or any((pid in held) != (pid in known) for pid in asked_ok.get(u, [])):
+                changed.append(u)
+        await asyncio.gather(*writes)
+        if not changed:
+            return
+        now = datetime.now(UTC)
+        async with self.db.session() as s:
+            for i in range(0, len(changed), 500):
+                part = changed[i:i + 500]
+                for pid in ok_parks:
+                    codes = [u for u in part if pid in asked_ok.get(u, [])]
+                    if codes:
+                        await s.execute(delete(HoldingRow).where(HoldingRow.park_id == pid, HoldingRow.uscc.in_(codes)))
+            s.add_all(HoldingRow(park_id=pid, uscc=u, name=name, seen_at=now)
+                      for u in changed for pid, name in found.get(u, {}).items())
 
     # Assembly --------------------------------------------------------------------------------------------
     def _assemble(self, principal: Principal, uscc: str, items: list[ParkRating], sources: list[Source],

@@ -117,7 +117,8 @@ class Federation:
         self.cache_fresh = cache_fresh
         self._breaker_failures, self._breaker_reset = breaker_failures, breaker_reset
         self.breakers: dict[str, CircuitBreaker] = {}
-        self._status_lists: dict[str, tuple[sl.VerifiedStatusList, str]] = {}
+        # park id → (verified list, token digest, when it was fetched)
+        self._status_lists: dict[str, tuple[sl.VerifiedStatusList, str, float]] = {}
         self._status_fetch: dict[str, asyncio.Task] = {}
         # Verdicts by token hash, valid for one (statement, status list, standards) state.
         self._verdicts: dict[str, tuple[tuple, AttestationVerdict]] = {}
@@ -217,7 +218,7 @@ class Federation:
     async def _status_list(self, park: ParkRecord, timeout: float) -> sl.VerifiedStatusList | str:
         """The park's verified status list, fetched again once its ttl has passed (one fetch at a time)."""
         held = self._status_lists.get(park.id)
-        if held and held[0].fresh_until() > time.time():
+        if held and held[0].fresh_until(held[2]) > time.time():
             return held[0]
         task = self._status_fetch.get(park.id)
         if task is None or task.done():
@@ -233,7 +234,7 @@ class Federation:
         token = await self.client.status_list(park.status_list_uri, timeout)
         _, statement = await self.registry.statement(park.id)
         verified = sl.verify_status_list_token(token, statement.keys, uri=park.status_list_uri, leeway=self.leeway)
-        self._status_lists[park.id] = (verified, hashlib.sha256(token.encode()).hexdigest())
+        self._status_lists[park.id] = (verified, hashlib.sha256(token.encode()).hexdigest(), time.time())
         return verified
 
     # Verification ----------------------------------------------------------------------------------------
@@ -243,7 +244,9 @@ class Federation:
         _, statement = await self.registry.statement(park.id)
         now = time.time()
         sl_obj = status_list if isinstance(status_list, sl.VerifiedStatusList) else None
-        sl_key = self._status_lists.get(park.id, (None, "none"))[1] if sl_obj else "none"
+        held = self._status_lists.get(park.id)
+        sl_key = held[1] if sl_obj and held else "none"
+        sl_fresh = held[0].fresh_until(held[2]) if sl_obj and held else now
         state = (statement.token_hash, sl_key, tuple(sorted(standards.statuses.items())))
         out: list[ParkRating] = []
         writes = []
@@ -253,7 +256,7 @@ class Federation:
             if rating.token:
                 rating.verdict = self._verdict(rating.token, statement, status_list, sl_obj, state, standards, park)
                 exp = (rating.verdict.claims or {}).get("exp", now)
-                rating.valid_until = min(float(exp), sl_obj.fresh_until() if sl_obj else now)
+                rating.valid_until = min(float(exp), sl_fresh)
             else:
                 rating.valid_until = now + self.cache_fresh
             out.append(rating)

@@ -27,12 +27,29 @@ class ParkCallFailed(Exception):
 
 
 class ParkClient:
-    def __init__(self, http: httpx.AsyncClient) -> None:
-        self.http = http
+    """One small connection pool per park: httpx scans its whole pool on every request, so a single pool
+    shared by two dozen parks costs more CPU than the requests themselves."""
+
+    def __init__(self, *, per_park_connections: int = 16) -> None:
+        self._clients: dict[str, httpx.AsyncClient] = {}
+        self._limits = httpx.Limits(max_connections=per_park_connections,
+                                    max_keepalive_connections=per_park_connections)
+
+    def http(self, url: str) -> httpx.AsyncClient:
+        origin = "/".join(url.split("/", 3)[:3])
+        client = self._clients.get(origin)
+        if client is None:
+            client = self._clients[origin] = httpx.AsyncClient(limits=self._limits)
+        return client
+
+    async def aclose(self) -> None:
+        for client in self._clients.values():
+            await client.aclose()
+        self._clients.clear()
 
     async def _graphql(self, endpoint: str, query: str, variables: dict[str, Any], timeout: float) -> dict[str, Any]:
         try:
-            response = await self.http.post(
+            response = await self.http(endpoint).post(
                 endpoint,
                 json={"query": query, "variables": variables},
                 headers={"accept": "application/graphql-response+json, application/json;q=0.9"},
@@ -79,7 +96,7 @@ class ParkClient:
 
     async def status_list(self, uri: str, timeout: float) -> str:
         try:
-            response = await self.http.get(
+            response = await self.http(uri).get(
                 uri, headers={"accept": "application/statuslist+jwt"}, timeout=httpx.Timeout(timeout)
             )
         except httpx.TimeoutException as exc:

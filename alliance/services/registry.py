@@ -206,6 +206,23 @@ class RegistryService:
             self.invalidate()
             return ParkRecord.of(row)
 
+    async def move(self, principal: Principal, park_id: str, endpoint: str, status_list_uri: str) -> ParkRecord:
+        """Record a park's new address (it moved host or port)."""
+        async with self.audit.action(principal, "moveParkEndpoint", park_id) as audit:
+            principal.require(ADMIN, action="changing a park's endpoint")
+            for url in (endpoint, status_list_uri):
+                parsed = urlparse(url)
+                if parsed.scheme not in ("http", "https") or not parsed.netloc:
+                    raise InvalidInput(f"{url!r} is not an http(s) URL")
+            async with self.db.session() as s:
+                row = await s.get(ParkRow, park_id)
+                if row is None:
+                    raise NotFound(f"unknown park {park_id!r}")
+                audit.detail = f"{row.endpoint} -> {endpoint}"
+                row.endpoint, row.status_list_uri, row.updated_at = endpoint, status_list_uri, datetime.now(UTC)
+            self.invalidate()
+            return ParkRecord.of(row)
+
     async def update_keys(
         self, principal: Principal, park_id: str, jwks: Any, historical_keys: list[dict[str, Any]]
     ) -> ParkRecord:

@@ -13,10 +13,12 @@ with its status codes; both schemas run on graphql-core, so one endpoint serves 
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from graphql import (
+    DocumentNode,
     ExecutionResult,
     GraphQLError,
     GraphQLSchema,
@@ -96,6 +98,8 @@ class GraphQLEndpoint:
             self.rules.append(NoSchemaIntrospectionCustomRule)
         self.max_tokens = max_tokens
         self.graphiql = graphiql
+        # Parsing and validating dominate small requests; a client sends the same few documents again and again.
+        self._documents: OrderedDict[str, tuple[DocumentNode, list[GraphQLError]]] = OrderedDict()
         self.format_error = format_error or (lambda e: e.formatted)
 
     async def __call__(self, request: Request) -> Response:
@@ -108,7 +112,7 @@ class GraphQLEndpoint:
             return self._plain(406, f"accept {GRAPHQL_RESPONSE} or {JSON}")
         try:
             params = await self._params(request)
-            document = self._document(params["query"])
+            document, errors = self._checked(params["query"])
         except RequestError as exc:
             if exc.status != 400:
                 return self._plain(exc.status, str(exc), exc.headers)
@@ -116,7 +120,6 @@ class GraphQLEndpoint:
         except GraphQLError as exc:
             return self._respond(media, ExecutionResult(None, [exc]), request_error=True)
 
-        errors = validate(self.schema, document, self.rules)
         if errors:
             return self._respond(media, ExecutionResult(None, errors), request_error=True)
         operation = _operation(document, params.get("operationName"))
@@ -167,13 +170,23 @@ class GraphQLEndpoint:
             raise RequestError(400, "operationName must be a string")
         return raw
 
-    def _document(self, query: str) -> Any:
+    def _checked(self, query: str) -> tuple[DocumentNode, list[GraphQLError]]:
+        """The parsed document and its validation errors, from a small LRU keyed by the query text."""
+        held = self._documents.get(query)
+        if held is not None:
+            self._documents.move_to_end(query)
+            return held
         try:
-            return parse(query, max_tokens=self.max_tokens)
+            document = parse(query, max_tokens=self.max_tokens)
         except GraphQLError as exc:
             if "token limit" in exc.message:
                 raise GraphQLError(f"the query has more than {self.max_tokens} tokens") from exc
             raise
+        held = (document, validate(self.schema, document, self.rules))
+        self._documents[query] = held
+        if len(self._documents) > 256:
+            self._documents.popitem(last=False)
+        return held
 
     def _respond(self, media: str, result: ExecutionResult, *, request_error: bool) -> Response:
         body: dict[str, Any] = {}
