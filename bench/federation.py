@@ -48,7 +48,7 @@ async def farm(directory: Path, gateway: str, parks: int, enterprises: int, late
     ready = []
     apps = {}
     for i, park in enumerate(plan.parks):
-        export = write_export(park, source_kind(i), people, plan.park_dir(park))
+        export = write_export(park, source_kind(i, rest=False), people, plan.park_dir(park))
         cfg = write_park_toml(plan, i, park, export, gateway)
         app = create_park_app(cfg)
         apps[park.id] = (app, cfg)

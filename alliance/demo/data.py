@@ -7,6 +7,7 @@ the adapters like a real park's: UTF-8 CSV, GB18030 CSV with a five-star tax sca
 from __future__ import annotations
 
 import csv
+import json
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,14 +81,34 @@ def make_enterprises(parks: tuple[DemoPark, ...], count: int, seed: int = 2019) 
     return out
 
 
-def source_kind(index: int) -> str:
-    return ("csv", "csv-gb18030", "xlsx")[index % 3]
+def source_kind(index: int, *, rest: bool = True) -> str:
+    """Which kind of system park number `index` keeps its data in."""
+    kinds = ("csv", "csv-gb18030", "xlsx", "rest") if rest else ("csv", "csv-gb18030", "xlsx")
+    return kinds[index % len(kinds)]
+
+
+# The legacy REST system's field names (an internal service some parks already run).
+REST_FIELDS = {
+    "纳税信用等级": "taxGrade", "行政处罚次数": "penalties", "社保欠缴月数": "socialInsuranceArrearsMonths",
+    "失信被执行人": "dishonestDebtor", "研发投入强度(%)": "rdIntensityPct", "有效发明专利数": "inventionPatents",
+    "经营异常名录": "abnormalOperation", "信用承诺履约率(%)": "commitmentRatePct", "环保信用评价": "envCredit",
+    "产品质量抽检合格率(%)": "qualityPassRatePct",
+}
+LEGACY_TOKEN = "demo-legacy-token"
 
 
 def write_export(park: DemoPark, kind: str, enterprises: list[Enterprise], directory: Path) -> Path:
     """The park's own export of its enterprises, in its own format."""
     directory.mkdir(parents=True, exist_ok=True)
     rows = [e for e in enterprises if park.id in e.parks]
+    if kind == "rest":  # what the park's internal service holds; served by alliance.demo.legacy
+        path = directory / f"{park.id}-legacy.json"
+        items = []
+        for n, e in enumerate(rows, start=1):
+            credit = {REST_FIELDS[k]: (v == "是") if v in ("是", "否") else v for k, v in e.values.items()}
+            items.append({"id": n, "creditCode": e.uscc, "company": {"name": e.name}, "credit": credit})
+        path.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
+        return path
     if kind == "xlsx":
         path = directory / f"{park.id}-企业信用.xlsx"
         book = Workbook(write_only=True)
@@ -110,8 +131,10 @@ def write_export(park: DemoPark, kind: str, enterprises: list[Enterprise], direc
     return path
 
 
-def import_tables(kind: str, export: Path) -> str:
+def import_tables(kind: str, export: Path, legacy_url: str = "") -> str:
     """The park.toml tables that tell the adapters how to read this park's export."""
+    if kind == "rest":
+        return _rest_tables(export, legacy_url)
     source = {
         "csv": f'kind = "csv"\npath = "{export.name}"\nencoding = "utf-8"',
         "csv-gb18030": f'kind = "csv"\npath = "{export.name}"\nencoding = "gb18030"',
@@ -169,3 +192,44 @@ type = "number"
 [scales.stars]
 {stars}
 """
+
+
+def _rest_tables(export: Path, legacy_url: str) -> str:
+    park_id = export.name.removesuffix("-legacy.json")
+    indicators = {
+        "TAX_CREDIT": ("taxGrade", "label"), "ADMIN_PENALTY": ("penalties", "int"),
+        "SOCIAL_INSURANCE_ARREARS": ("socialInsuranceArrearsMonths", "number"),
+        "DISHONEST_DEBTOR": ("dishonestDebtor", "bool"), "RD_INTENSITY": ("rdIntensityPct", "number"),
+        "INVENTION_PATENTS": ("inventionPatents", "int"), "ABNORMAL_OPERATION": ("abnormalOperation", "bool"),
+        "COMMITMENT_FULFILMENT": ("commitmentRatePct", "number"), "ENV_CREDIT": ("envCredit", "label"),
+        "QUALITY_SAMPLING": ("qualityPassRatePct", "number"),
+    }
+    mapping = "\n".join(
+        f'[mapping.indicators.{code}]\nfield = "credit.{field}"\ntype = "{kind}"\n'
+        for code, (field, kind) in indicators.items()
+    )
+    return f"""
+[source]
+kind = "rest"
+base_url = "{legacy_url}"
+path = "/api/v2/parks/{park_id}/enterprises"
+items = "data.items"
+id_field = "id"
+total = "data.total"
+timeout = 10
+
+[source.headers]
+Authorization = "Bearer {LEGACY_TOKEN}"
+
+[source.paging]
+style = "page"
+page = "page"
+size = "size"
+page_size = 100
+first_page = 1
+
+[mapping]
+uscc = "creditCode"
+name = "company.name"
+
+{mapping}"""

@@ -19,6 +19,7 @@ from rich.panel import Panel
 from alliance.config import Settings
 from alliance.core.standard import demo_standard_path, load_standard_file
 from alliance.demo.data import Enterprise, import_tables, make_enterprises, source_kind, write_export
+from alliance.demo.legacy import legacy_app
 from alliance.demo.parks import PARKS, DemoPark
 from alliance.errors import NotFound
 from alliance.gateway.app import create_app
@@ -52,7 +53,8 @@ class DemoPlan:
         return (self.settings.data_dir / "parks" / park.id).resolve()
 
 
-def write_park_toml(plan: DemoPlan, index: int, park: DemoPark, export: Path, gateway_url: str) -> ParkConfig:
+def write_park_toml(plan: DemoPlan, index: int, park: DemoPark, export: Path, gateway_url: str,
+                    legacy_url: str = "") -> ParkConfig:
     directory = plan.park_dir(park)
     text = f"""# Park node of {park.name}: written by `alliance demo`.
 id = "{park.id}"
@@ -72,7 +74,7 @@ id = "ACS"
 [status_list]
 ttl = 300
 size = 16384
-{import_tables(source_kind(index), export)}"""
+{import_tables(source_kind(index, rest=bool(legacy_url)), export, legacy_url)}"""
     (directory / "park.toml").write_text(text, encoding="utf-8")
     return load_park_config(directory / "park.toml")
 
@@ -130,14 +132,16 @@ class Alliance:
             document = load_standard_file(demo_standard_path("2025.1")).document
             await services.standards.publish(ADMIN_PRINCIPAL, document)
         self.gateway_url = await self.host.start(create_app(settings, services=services), settings.host, settings.port)
+        legacy_url = await self.host.start(legacy_app(settings.data_dir.resolve() / "parks"), settings.host,
+                                           settings.port + 100)
 
         enterprises = make_enterprises(plan.parks, plan.enterprises) if first else []
         for i, park in enumerate(plan.parks):
-            export = next(plan.park_dir(park).glob("*-企业信用.*"), None)
+            export = next((p for p in plan.park_dir(park).glob(f"{park.id}-*") if p.suffix != ".toml"), None)
             if first or export is None:
                 enterprises = enterprises or make_enterprises(plan.parks, plan.enterprises)
                 export = write_export(park, source_kind(i), enterprises, plan.park_dir(park))
-            self.configs[park.id] = write_park_toml(plan, i, park, export, self.gateway_url)
+            self.configs[park.id] = write_park_toml(plan, i, park, export, self.gateway_url, legacy_url)
 
         await self._admit_all()
         for park in plan.parks:
@@ -204,14 +208,14 @@ def banner(alliance: Alliance) -> None:
         "      recognition { park { name } recognised reason } listings { kind reason }",
         "      sources { park { id } status } } }",
         "",
-        "Admin token (send as 'Authorization: Bearer …'):",
-        token,
-        "",
         f"WeChat: token={s.wechat_token or '(set ALLIANCE_WECHAT_TOKEN)'} appid={s.wechat_appid or '-'} "
         f"aes_key={s.wechat_aes_key or '-'}  endpoint {url}/wechat",
         f"Data: {s.data_dir.resolve()}  (a second start reuses it)   Ctrl-C stops everything.",
     ]
     console.print(Panel("\n".join(lines), expand=False))
+    # Outside the panel, so that it copies as one line.
+    console.print("Admin token (send as 'Authorization: Bearer …'):")
+    console.print(token, soft_wrap=True)
 
 
 async def _main(settings: Settings) -> None:
