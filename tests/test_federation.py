@@ -258,3 +258,17 @@ def test_recognition_ends_when_the_standard_is_retired(net):
     assert not recognition["recognised"]
     assert "the standard ACS 2025.1 is retired" in recognition["reason"]
     assert recognition["reason"].startswith("not recognised by 济宁高新技术产业开发区")
+
+
+def test_accreditation_and_key_updates_are_admin_actions(net):
+    q = ('mutation { accreditPark(parkId: "jining-hi-tech", standardId: "ACS", version: "2026.1") '
+         "{ accredited { version } } }")
+    refused = net.gql(q, token=net.token("park-operator", park_id="jining-hi-tech"))
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    accredited = net.admin(q)["accreditPark"]["accredited"]
+    assert {"version": "2026.1"} in accredited
+    statement = httpx.get(f"{net.gateway.url}/parks/jining-hi-tech/statement").text
+    assert {"id": "ACS", "version": "2026.1"} in jws.unverified_claims(statement)["accredited"]
+    bad = net.gql('mutation { updateParkKeys(id: "jining-hi-tech", jwks: {keys: []}) { id } }',
+                  token=net.token("alliance-admin"))
+    assert bad["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.scalars import JSON
 
-from alliance.errors import AllianceError
+from alliance.errors import AllianceError, InvalidInput
 from alliance.gateway.types import (
     AdmitParkInput,
     AttestationVerdict,
@@ -109,6 +109,24 @@ class Mutation:
     async def reinstate_park(self, info: strawberry.Info, id: str) -> Park:
         ctx = _ctx(info)
         return Park.of(await ctx.services.registry.set_status(ctx.principal, id, "active"))
+
+    @strawberry.mutation(description="Accredit a park to issue ratings under a standard version, or withdraw the "
+                         "accreditation (alliance-admin). It shows in the park's next statement.")
+    async def accredit_park(self, info: strawberry.Info, park_id: str, standard_id: str, version: str,
+                            accredit: bool = True) -> Park:
+        ctx = _ctx(info)
+        return Park.of(await ctx.services.registry.accredit(ctx.principal, park_id, standard_id, version,
+                                                            accredit=accredit))
+
+    @strawberry.mutation(description="Record a park's key rotation: its current keys (JWKS) and its retired keys, "
+                         "each {jwk, reason: superseded|compromised, revoked_at} (alliance-admin).")
+    async def update_park_keys(self, info: strawberry.Info, id: str, jwks: JSON,
+                               historical_keys: JSON | None = None) -> Park:
+        ctx = _ctx(info)
+        history = historical_keys if historical_keys is not None else []
+        if not isinstance(history, list) or not all(isinstance(h, dict) for h in history):
+            raise InvalidInput("historicalKeys must be a list of {jwk, reason, revoked_at}")
+        return Park.of(await ctx.services.registry.update_keys(ctx.principal, id, jwks, history))
 
     @strawberry.mutation(description="Record that a park recognises ratings under a standard version "
                          "(alliance-admin, or that park's operator).")

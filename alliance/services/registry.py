@@ -244,19 +244,34 @@ class RegistryService:
 
     async def adopt(self, principal: Principal, park_id: str, standard_id: str, version: str, *, adopt: bool = True
                     ) -> ParkRecord:
-        """Record that a park recognises ratings under a standard version (or no longer does)."""
-        async with self.audit.action(principal, "adoptStandard" if adopt else "dropStandard", park_id):
-            if not (principal.role == PARK_OPERATOR and principal.park_id == park_id):
-                principal.require(ADMIN, action="changing the standards a park adopts")
+        """Record that a park recognises ratings under a standard version (or no longer does).
+
+        A park decides what it recognises: its own operator may change this, as may an alliance admin."""
+        return await self._set_standard(principal, park_id, "adopted", standard_id, version, adopt, operator_may=True)
+
+    async def accredit(self, principal: Principal, park_id: str, standard_id: str, version: str, *,
+                       accredit: bool = True) -> ParkRecord:
+        """Record that the alliance accredits a park to issue ratings under a standard version (or no longer)."""
+        return await self._set_standard(principal, park_id, "accredited", standard_id, version, accredit,
+                                        operator_may=False)
+
+    async def _set_standard(self, principal: Principal, park_id: str, field: str, standard_id: str, version: str,
+                            present: bool, *, operator_may: bool) -> ParkRecord:
+        verb = ("adoptStandard", "dropStandard") if field == "adopted" else ("accreditPark", "withdrawAccreditation")
+        action = verb[0] if present else verb[1]
+        async with self.audit.action(principal, action, f"{park_id} {standard_id} {version}"):
+            if not (operator_may and principal.role == PARK_OPERATOR and principal.park_id == park_id):
+                principal.require(ADMIN, action=f"{action} for park {park_id}")
+            if not standard_id.strip() or not version.strip():
+                raise InvalidInput("a standard is named by its id and version, e.g. ACS 2025.1")
             async with self.db.session() as s:
                 row = await s.get(ParkRow, park_id)
                 if row is None:
                     raise NotFound(f"unknown park {park_id!r}")
                 entry = {"id": standard_id, "version": version}
-                adopted = [a for a in row.adopted if a != entry]
-                if adopt:
-                    adopted.append(entry)
-                row.adopted, row.updated_at = adopted, datetime.now(UTC)
+                entries = [a for a in getattr(row, field) if a != entry] + ([entry] if present else [])
+                setattr(row, field, entries)
+                row.updated_at = datetime.now(UTC)
             self.invalidate()
             return ParkRecord.of(row)
 
