@@ -121,25 +121,37 @@ async def throughput(http: httpx.AsyncClient, url: str, token: str, codes: list[
     return done / (time.perf_counter() - started)
 
 
+ALLIANCE = [sys.executable, "-m", "alliance.cli"]
+
+
+def gateway_env(data_dir: Path, cache_fresh: float) -> dict[str, str]:
+    return {**os.environ, "ALLIANCE_DATA_DIR": str(data_dir), "ALLIANCE_CACHE_FRESH": str(cache_fresh),
+            "ALLIANCE_PARK_DEADLINE": "2.0", "ALLIANCE_QUERY_BUDGET": "5.0", "ALLIANCE_MAX_BATCH": "1000"}
+
+
+async def start_gateway(http: httpx.AsyncClient, env: dict[str, str], port: int) -> subprocess.Popen:
+    proc = subprocess.Popen([*ALLIANCE, "serve", "--port", str(port)], env=env, cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(300):
+        try:
+            if (await http.get(f"http://127.0.0.1:{port}/readyz")).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        await asyncio.sleep(0.1)
+    raise RuntimeError("the gateway did not start")
+
+
 async def client(args: argparse.Namespace, directory: Path) -> None:
     gw_dir = directory / "gateway"
     port = args.port
-    env = {**os.environ, "ALLIANCE_DATA_DIR": str(gw_dir), "ALLIANCE_CACHE_FRESH": "600",
-           "ALLIANCE_PARK_DEADLINE": "2.0", "ALLIANCE_QUERY_BUDGET": "5.0", "ALLIANCE_MAX_BATCH": "1000"}
-    alliance = [sys.executable, "-m", "alliance.cli"]
-    gateway = subprocess.Popen([*alliance, "serve", "--port", str(port)], env=env, cwd=ROOT,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    parks_proc = None
+    env = gateway_env(gw_dir, 600)
+    alliance = ALLIANCE
+    parks_proc = gateway = second = None
     try:
         url = f"http://127.0.0.1:{port}"
         async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=64)) as http:
-            for _ in range(200):
-                try:
-                    if (await http.get(f"{url}/readyz")).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                await asyncio.sleep(0.1)
+            gateway = await start_gateway(http, env, port)
             token = subprocess.run([*alliance, "token", "issue", "--role", "alliance-admin"], env=env, cwd=ROOT,
                                    capture_output=True, text=True, check=True).stdout.strip()
             from alliance.core.standard import demo_standard_path
@@ -183,8 +195,17 @@ async def client(args: argparse.Namespace, directory: Path) -> None:
                 times.append(ms)
                 print(f"batch of {len(batch)}, {label}:            {ms:.0f} ms ({verified} attestations verified"
                       f"{' or from cache' if label == 'warm' else ''})")
+
+            # A second gateway on the same registry that never answers from its cache (cache_fresh 0): once it
+            # has learnt which parks hold which enterprise it asks only those, and verifies what they send.
+            second = await start_gateway(http, gateway_env(gw_dir, 0), port + 1)
+            other = codes[2000:3000]
+            for label in ("cold index: every park asked", "index known: only the holders asked"):
+                ms, data = await post(http, f"http://127.0.0.1:{port + 1}/graphql", BATCH, {"u": other}, token)
+                verified = sum(1 for e in data["enterprises"] for r in e["ratings"] if r["verdict"]["ok"])
+                print(f"batch of {len(other)}, no answer cache, {label}: {ms:.0f} ms ({verified} valid attestations)")
     finally:
-        for proc in (parks_proc, gateway):
+        for proc in (parks_proc, gateway, second):
             if proc is not None:
                 proc.terminate()
                 proc.wait(timeout=10)
