@@ -45,6 +45,7 @@ from alliance.core.attestation import (
 )
 from alliance.core.keys import PublicKey, keys_from_jwks
 from alliance.core.park_statement import ParkStatement, verify_park_statement
+from alliance.core.park_stats import GradeCount, ListingCount
 from alliance.core.records import EnterpriseRecord
 from alliance.core.scoring import ScoreResult, score
 from alliance.core.standard import Standard, load_standard_file, validate_standard
@@ -164,21 +165,6 @@ class ParkInfo:
     status_list_uri: str
     enterprises: int
     max_batch: int
-
-
-@dataclass(frozen=True)
-class GradeCount:
-    grade: str
-    standard_id: str
-    standard_version: str
-    count: int
-
-
-@dataclass(frozen=True)
-class ListingCount:
-    month: str  # YYYY-MM of the listing's `since`
-    kind: str  # red | black
-    count: int
 
 
 @dataclass(frozen=True)

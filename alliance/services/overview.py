@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+from alliance.core.park_stats import GradeCount, ListingCount
 from alliance.core.recognition import MemberPark
 from alliance.core.recognition_matrix import GradeTally, MatrixCell, recognition_matrix
 from alliance.services.breaker import OPEN
@@ -49,21 +50,6 @@ KINDS = {"RED": "red", "BLACK": "black"}
 
 
 # ---------------------------------------------------------------------------------------------- the overview
-
-
-@dataclass(frozen=True)
-class GradeCount:
-    grade: str
-    standard_id: str
-    standard_version: str
-    count: int
-
-
-@dataclass(frozen=True)
-class ListingCount:
-    month: str  # YYYY-MM
-    kind: str  # red | black
-    count: int
 
 
 @dataclass(frozen=True)
