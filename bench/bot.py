@@ -55,7 +55,9 @@ def run_parks(conn: Any, parks: int, per_park: int) -> None:
         fakes.append(FakePark(f"park-{i}", f"{names[i % len(names)]}{i}园区", names[i % len(names)][:2], holdings))
     servers = []
     for park in fakes:
-        server = BackgroundServer(park.app()).start()
+        server = BackgroundServer(park.app())
+        server.server.config.timeout_keep_alive = 30  # outlive the gateway's pooled connections (5 s)
+        server.start()
         park.url = server.url
         servers.append(server)
     wechat = FakeWeChat(appid="", secret="")
@@ -75,6 +77,8 @@ def run_parks(conn: Any, parks: int, per_park: int) -> None:
         elif command[0] == "credentials":
             wechat.appid, wechat.secret = command[1], command[2]
             conn.send("ok")
+        elif command[0] == "cpu":
+            conn.send(time.process_time())
         elif command[0] == "stop":
             for park in fakes:
                 park.hanging = False
@@ -106,8 +110,9 @@ def run_gateway(conn: Any, settings_kwargs: dict[str, Any], parks: list[dict[str
     conn.send({"url": gateway.url, "token": settings.wechat_token, "appid": settings.wechat_appid,
                "aes_key": settings.wechat_aes_key, "secret": settings.wechat_secret})
     conn.recv()
+    cpu = time.process_time()
     gateway.stop()
-    conn.send("stopped")
+    conn.send(cpu)
 
 
 # The users ----------------------------------------------------------------------------------------------
@@ -119,7 +124,7 @@ class Outcome:
 
 
 async def users(url: str, sender: Any, catalogue: list[str], names: list[str], n_users: int, rounds: int,
-                seed: int) -> list[Outcome]:
+                seed: int, think: tuple[float, float]) -> list[Outcome]:
     import httpx
 
     rng = random.Random(seed)
@@ -136,10 +141,17 @@ async def users(url: str, sender: Any, catalogue: list[str], names: list[str], n
 
     async def user(client: httpx.AsyncClient, i: int) -> None:
         openid = f"bench-user-{seed}-{i}"
-        for _ in range(rounds):
+        await asyncio.sleep(rng.uniform(0, think[1]))  # people do not all press send in the same instant
+        for n in range(rounds):
+            if n:
+                await asyncio.sleep(rng.uniform(*think))  # reading the reply, typing the next message
             params, body = sender.request(sender.text_xml(openid, message(), next(msg_ids)), safe=True)
             started = time.perf_counter()
-            response = await client.post(f"{url}/wechat", params=params, content=body)
+            try:
+                response = await client.post(f"{url}/wechat", params=params, content=body)
+            except httpx.TransportError:
+                out.append(Outcome(time.perf_counter() - started, False, False))
+                continue
             elapsed = time.perf_counter() - started
             ok = response.status_code == 200
             late = response.text == "success"
@@ -147,7 +159,8 @@ async def users(url: str, sender: Any, catalogue: list[str], names: list[str], n
                 ok = bool(sender.reply_text(response))
             out.append(Outcome(elapsed, late, ok))
 
-    limits = httpx.Limits(max_connections=n_users + 10, max_keepalive_connections=n_users + 10)
+    # Idle connections are dropped before the server's keep-alive timeout (uvicorn: 5 s) could close them first.
+    limits = httpx.Limits(max_connections=n_users + 10, max_keepalive_connections=n_users + 10, keepalive_expiry=2.0)
     async with httpx.AsyncClient(limits=limits, timeout=30) as client:
         await asyncio.gather(*(user(client, i) for i in range(n_users)))
     return out
@@ -171,7 +184,7 @@ def report(title: str, outcomes: list[Outcome], took: float) -> dict[str, float]
 
 
 def scenario(args: argparse.Namespace, world: Any, world_info: dict[str, Any], tmp: Path, *, breaker: bool,
-             hang: list[str], title: str, seed: int) -> dict[str, float]:
+             hang: list[str], title: str, seed: int, think: tuple[float, float]) -> dict[str, float]:
     from alliance.config import Settings
     from tests.bot_fixtures import WeChatSender
 
@@ -194,13 +207,20 @@ def scenario(args: argparse.Namespace, world: Any, world_info: dict[str, Any], t
     names = [n[:8] for p in world_info["parks"] for n in p["names"]]
     world.send(("hang", hang))
     world.recv()
+    world.send(("cpu",))
+    parks_cpu = world.recv()
+    users_cpu = time.process_time()
     started = time.perf_counter()
-    outcomes = asyncio.run(users(info["url"], sender, catalogue, names, args.users, args.rounds, seed))
+    outcomes = asyncio.run(users(info["url"], sender, catalogue, names, args.users, args.rounds, seed, think))
     took = time.perf_counter() - started
-    figures = report(title, outcomes, took)
+    users_cpu = time.process_time() - users_cpu
+    world.send(("cpu",))
+    parks_cpu = world.recv() - parks_cpu
     parent.send("stop")
-    parent.recv()
+    gateway_cpu = parent.recv()
     gateway.join(10)
+    figures = report(title, outcomes, took)
+    print(f"{'':<44} CPU s: gateway {gateway_cpu:.1f} (incl. start), parks {parks_cpu:.1f}, users {users_cpu:.1f}")
     return figures
 
 
@@ -210,7 +230,10 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5, help="messages per user, one after the other")
     parser.add_argument("--parks", type=int, default=6)
     parser.add_argument("--per-park", type=int, default=400, help="enterprises each park holds")
+    parser.add_argument("--think", type=float, nargs=2, default=(1.0, 4.0), metavar=("MIN", "MAX"),
+                        help="seconds a user takes between a reply and the next message")
     args = parser.parse_args()
+    think = (args.think[0], args.think[1])
     t0 = time.perf_counter()
     ctx = mp.get_context("spawn")
     world, world_end = ctx.Pipe()
@@ -220,16 +243,19 @@ def main() -> int:
         raise RuntimeError("the parks did not start within 60 s")
     world_info = world.recv()
     hanging = [p["id"] for p in world_info["parks"][-2:]]
-    print(f"{args.users} users x {args.rounds} messages, {args.parks} parks x {args.per_park} enterprises, "
-          f"safe mode; parks hanging in scenarios 2-3: {', '.join(hanging)}")
+    print(f"{args.users} users x {args.rounds} messages ({think[0]:g}-{think[1]:g} s between), {args.parks} parks x "
+          f"{args.per_park} enterprises, safe mode; parks hanging in scenarios 2-3: {', '.join(hanging)}")
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            healthy = scenario(args, world, world_info, Path(tmp), breaker=True, hang=[], seed=1,
+            healthy = scenario(args, world, world_info, Path(tmp), breaker=True, hang=[], seed=1, think=think,
                                title="healthy parks")
-            hung = scenario(args, world, world_info, Path(tmp), breaker=True, hang=hanging, seed=2,
+            hung = scenario(args, world, world_info, Path(tmp), breaker=True, hang=hanging, seed=2, think=think,
                             title="2 parks hanging")
-            worst = scenario(args, world, world_info, Path(tmp), breaker=False, hang=hanging, seed=3,
+            worst = scenario(args, world, world_info, Path(tmp), breaker=False, hang=hanging, seed=3, think=think,
                              title="2 parks hanging, circuit breaker off")
+            # Beyond the goals: no think time, 100 messages always in flight: the gateway's capacity.
+            scenario(args, world, world_info, Path(tmp), breaker=True, hang=[], seed=4, think=(0.0, 0.0),
+                     title="saturation: healthy, no think time")
     finally:
         world.send(("stop",))
         world.recv()

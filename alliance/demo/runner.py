@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 import signal
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rich.console import Console
@@ -218,8 +219,26 @@ def banner(alliance: Alliance) -> None:
     console.print(token, soft_wrap=True)
 
 
+def with_wechat_credentials(settings: Settings) -> Settings:
+    """The demo's own official-account settings when none are configured, kept in the data dir across starts."""
+    if settings.wechat_token and settings.wechat_aes_key:
+        return settings
+    from bot.wechat import new_credentials
+
+    path = settings.data_dir / "wechat.json"
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        creds = json.loads(path.read_text(encoding="utf-8"))
+    else:
+        creds = {**new_credentials(), "wechat_appid": "wx" + secrets.token_hex(8)}
+        path.write_text(json.dumps(creds), encoding="utf-8")
+    return replace(settings, wechat_token=settings.wechat_token or creds["wechat_token"],
+                   wechat_aes_key=settings.wechat_aes_key or creds["wechat_aes_key"],
+                   wechat_appid=settings.wechat_appid or creds["wechat_appid"])
+
+
 async def _main(settings: Settings) -> None:
-    alliance = Alliance(DemoPlan(settings))
+    alliance = Alliance(DemoPlan(with_wechat_credentials(settings)))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

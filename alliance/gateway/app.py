@@ -26,6 +26,8 @@ from alliance.services.auth import ANONYMOUS, bearer
 from alliance.web.errors import format_graphql_error
 from alliance.web.graphql_http import GraphQLEndpoint
 from alliance.web.limits import alias_limit, depth_limit
+from bot.web import routes as bot_routes
+from bot.web import start_background as start_bot
 
 
 def create_app(settings: Settings, *, services: AllianceServices | None = None) -> Starlette:
@@ -91,9 +93,11 @@ def create_app(settings: Settings, *, services: AllianceServices | None = None) 
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         owned = services is None
         state["services"] = app.state.services = services or await AllianceServices.open(settings)
+        stop_bot = await start_bot(state["services"])
         try:
             yield
         finally:
+            await stop_bot()
             if owned:
                 await state["services"].close()
 
@@ -110,6 +114,7 @@ def create_app(settings: Settings, *, services: AllianceServices | None = None) 
             Route("/parks/{park_id}/statement", park_statement),
             Route("/metrics", metrics),
             *dashboard_routes(lambda: state["services"]),
+            *bot_routes(lambda: state["services"]),
         ],
         middleware=middleware,
         lifespan=lifespan,

@@ -10,6 +10,7 @@ from alliance.gateway.types import (
     AdmitParkInput,
     AttestationVerdict,
     AuditEntry,
+    BindingCode,
     Enterprise,
     EnterpriseHit,
     Park,
@@ -109,6 +110,13 @@ class Mutation:
     async def reinstate_park(self, info: strawberry.Info, id: str) -> Park:
         ctx = _ctx(info)
         return Park.of(await ctx.services.registry.set_status(ctx.principal, id, "active"))
+
+    @strawberry.mutation(description="A one-time code that binds an enterprise to a WeChat user (绑定码), valid 24 h: "
+                         "a park for its own enterprises, or an alliance admin. Shown once; only its hash is kept.")
+    async def issue_binding_code(self, info: strawberry.Info, uscc: str) -> BindingCode:
+        ctx = _ctx(info)
+        code = await ctx.services.wechat_accounts.issue_binding_code(ctx.principal, uscc)
+        return BindingCode(code=code.code, uscc=code.uscc, park_id=code.park_id, expires_at=code.expires_at)
 
     @strawberry.mutation(description="Accredit a park to issue ratings under a standard version, or withdraw the "
                          "accreditation (alliance-admin). It shows in the park's next statement.")

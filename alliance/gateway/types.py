@@ -327,3 +327,11 @@ class AdmitParkInput:
         default=None, description="Standards whose ratings the park recognises (default: as accredited)."
     )
     status_list_uri: str | None = None
+
+
+@strawberry.type(description="A one-time WeChat binding code (绑定码).")
+class BindingCode:
+    code: str
+    uscc: str
+    park_id: str | None
+    expires_at: datetime

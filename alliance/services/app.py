@@ -20,6 +20,7 @@ from alliance.services.overview import OverviewService
 from alliance.services.park_client import ParkClient
 from alliance.services.registry import RegistryService
 from alliance.services.standards import StandardsService
+from alliance.services.wechat_accounts import WeChatAccounts
 from alliance.storage.db import Database
 
 
@@ -38,6 +39,7 @@ class AllianceServices:
     metrics: Metrics
     http: httpx.AsyncClient
     overview: OverviewService
+    wechat_accounts: WeChatAccounts
 
     @classmethod
     async def open(cls, settings: Settings, *, schema: str | None = None) -> AllianceServices:
@@ -64,8 +66,9 @@ class AllianceServices:
         enterprises = EnterpriseService(db, registry, standards, federation, cache, max_batch=settings.max_batch,
                                         index_ttl=settings.index_ttl)
         overview = OverviewService(registry, standards, federation, cache)
+        wechat_accounts = WeChatAccounts(db, cache, audit=audit, enterprises=enterprises)
         return cls(
-            settings=settings, db=db, alliance_key=key, overview=overview,
+            settings=settings, db=db, alliance_key=key, overview=overview, wechat_accounts=wechat_accounts,
             tokens=TokenService(key, lifetime=settings.token_lifetime, leeway=settings.clock_skew),
             audit=audit, standards=standards, registry=registry, federation=federation, enterprises=enterprises,
             cache=cache, metrics=metrics, http=http,

@@ -32,8 +32,10 @@ class ParkClient:
 
     def __init__(self, *, per_park_connections: int = 16) -> None:
         self._clients: dict[str, httpx.AsyncClient] = {}
+        # Idle connections are dropped before a server's usual 5 s keep-alive ends, so a request never races the
+        # server closing the connection it was about to reuse.
         self._limits = httpx.Limits(max_connections=per_park_connections,
-                                    max_keepalive_connections=per_park_connections)
+                                    max_keepalive_connections=per_park_connections, keepalive_expiry=3.0)
 
     def http(self, url: str) -> httpx.AsyncClient:
         origin = "/".join(url.split("/", 3)[:3])
@@ -47,13 +49,20 @@ class ParkClient:
             await client.aclose()
         self._clients.clear()
 
+    async def _send(self, method: str, url: str, timeout: float, **kwargs: Any) -> httpx.Response:
+        """One request; sent again at once if a reused connection turned out to be closed by the park."""
+        client = self.http(url)
+        try:
+            return await client.request(method, url, timeout=httpx.Timeout(timeout), **kwargs)
+        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
+            return await client.request(method, url, timeout=httpx.Timeout(timeout), **kwargs)
+
     async def _graphql(self, endpoint: str, query: str, variables: dict[str, Any], timeout: float) -> dict[str, Any]:
         try:
-            response = await self.http(endpoint).post(
-                endpoint,
+            response = await self._send(
+                "POST", endpoint, timeout,
                 json={"query": query, "variables": variables},
                 headers={"accept": "application/graphql-response+json, application/json;q=0.9"},
-                timeout=httpx.Timeout(timeout),
             )
         except httpx.TimeoutException as exc:
             raise ParkCallFailed(TIMEOUT, f"no answer within {timeout * 1000:.0f} ms", retryable=True) from exc
@@ -96,9 +105,7 @@ class ParkClient:
 
     async def status_list(self, uri: str, timeout: float) -> str:
         try:
-            response = await self.http(uri).get(
-                uri, headers={"accept": "application/statuslist+jwt"}, timeout=httpx.Timeout(timeout)
-            )
+            response = await self._send("GET", uri, timeout, headers={"accept": "application/statuslist+jwt"})
         except httpx.TimeoutException as exc:
             raise ParkCallFailed(TIMEOUT, "status list: no answer in time", retryable=True) from exc
         except httpx.HTTPError as exc:

@@ -5,6 +5,7 @@ A park statement is short-lived and re-signed on demand; verifiers get it from `
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from dataclasses import dataclass
@@ -89,20 +90,25 @@ class RegistryService:
         # Several gateway replicas share the database: a short memo keeps the hot path off it.
         self.cache_seconds = cache_seconds
         self._memo: tuple[float, list[ParkRecord]] | None = None
+        self._refresh = asyncio.Lock()
         self._statements: dict[str, tuple[datetime, str, ParkStatement]] = {}
 
     def invalidate(self) -> None:
         self._memo = None
 
     async def parks(self) -> list[ParkRecord]:
-        now = time.monotonic()
-        if self._memo and now - self._memo[0] < self.cache_seconds:
-            return self._memo[1]
-        async with self.db.session() as s:
-            rows = (await s.scalars(select(ParkRow).order_by(ParkRow.admitted_at, ParkRow.id))).all()
-        parks = [ParkRecord.of(r) for r in rows]
-        self._memo = (now, parks)
-        return parks
+        memo = self._memo
+        if memo and time.monotonic() - memo[0] < self.cache_seconds:
+            return memo[1]
+        async with self._refresh:  # one reader refreshes; the requests that arrive meanwhile take its result
+            memo = self._memo
+            if memo and time.monotonic() - memo[0] < self.cache_seconds:
+                return memo[1]
+            async with self.db.session() as s:
+                rows = (await s.scalars(select(ParkRow).order_by(ParkRow.admitted_at, ParkRow.id))).all()
+            parks = [ParkRecord.of(r) for r in rows]
+            self._memo = (time.monotonic(), parks)
+            return parks
 
     async def get(self, park_id: str) -> ParkRecord:
         for park in await self.parks():

@@ -6,6 +6,7 @@ A published document never changes: its signature covers it.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -84,6 +85,7 @@ class StandardsService:
         self.audit = audit
         self._parsed: dict[tuple[str, str], Standard] = {}
         self._snapshot: tuple[float, StandardsSnapshot] | None = None
+        self._refresh = asyncio.Lock()
 
     # Reading --------------------------------------------------------------------------------------------
     async def list(self, status: str | None = None) -> list[StandardRecord]:
@@ -120,9 +122,17 @@ class StandardsService:
 
     async def snapshot(self, max_age: float = 2.0) -> StandardsSnapshot:
         """A short-lived memo: several replicas share the database, so it is re-read every few seconds."""
+        held = self._snapshot
+        if held and time.monotonic() - held[0] < max_age:
+            return held[1]
+        async with self._refresh:  # one reader refreshes; the others take its result
+            held = self._snapshot
+            if held and time.monotonic() - held[0] < max_age:
+                return held[1]
+            return await self._take_snapshot()
+
+    async def _take_snapshot(self) -> StandardsSnapshot:
         now = time.monotonic()
-        if self._snapshot and now - self._snapshot[0] < max_age:
-            return self._snapshot[1]
         records = await self.list()
         parsed = {}
         for r in records:

@@ -39,6 +39,7 @@ CODE_LIFETIME = timedelta(hours=24)
 MAX_BIND_FAILURES = 10  # per openid and hour
 FAILURE_WINDOW = 3600.0
 CHANNELS = ("mp", "wxa")  # official account, mini-program: their openids differ, and so does the push API
+BINDINGS_TTL = 60.0  # every message asks who the sender acts for: kept in the shared cache, dropped on change
 COMPLETE = ("OK", "CACHED", "SKIPPED")  # a report with any other source is partial: never compared
 
 
@@ -71,6 +72,15 @@ class Binding:
     def of(cls, row: WeChatBindingRow) -> Binding:
         return cls(row.openid, row.uscc, row.channel, row.park_id, _utc(row.bound_at), bool(row.subscribed))
 
+    def to_json(self) -> dict[str, Any]:
+        return {"openid": self.openid, "uscc": self.uscc, "channel": self.channel, "park_id": self.park_id,
+                "bound_at": self.bound_at.isoformat(), "subscribed": self.subscribed}
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Binding:
+        return cls(d["openid"], d["uscc"], d["channel"], d["park_id"], datetime.fromisoformat(d["bound_at"]),
+                   bool(d["subscribed"]))
+
 
 @dataclass(frozen=True)
 class CreditChange:
@@ -90,6 +100,10 @@ def normalise_code(code: str) -> str:
 
 def hash_code(code: str) -> str:
     return hashlib.sha256(normalise_code(code).encode()).hexdigest()
+
+
+def _bindings_key(openid: str) -> str:
+    return "wx:bindings:" + hashlib.sha256(openid.encode()).hexdigest()
 
 
 def _openid(openid: str) -> str:
@@ -183,6 +197,7 @@ class WeChatAccounts:
             raise LimitExceeded("too many wrong binding codes from this WeChat user; try again in an hour")
         normal = normalise_code(code)
         now = datetime.now(UTC)
+        uscc: str | None = None
         async with self.db.session() as s:
             row = None
             if len(normal) == CODE_LENGTH:
@@ -201,7 +216,10 @@ class WeChatAccounts:
                                                bound_at=now, subscribed=False))
                     else:
                         binding.channel, binding.park_id, binding.bound_at = channel, row.park_id, now
-                    return row.uscc
+                    uscc = row.uscc
+        if uscc is not None:
+            await self._changed(openid)
+            return uscc
         await self._count_failure(openid)
         raise BindingCodeRefused("binding code refused: it is unknown, already used or expired")
 
@@ -213,10 +231,18 @@ class WeChatAccounts:
     # Bindings and subscriptions ----------------------------------------------------------------------------
     async def bindings(self, openid: str) -> list[Binding]:
         openid = _openid(openid)
+        kept = await self.cache.get(_bindings_key(openid))
+        if kept is not None:
+            return [Binding.from_json(d) for d in json.loads(kept)]
         async with self.db.session() as s:
             rows = (await s.scalars(select(WeChatBindingRow).where(WeChatBindingRow.openid == openid)
                                     .order_by(WeChatBindingRow.bound_at, WeChatBindingRow.uscc))).all()
-        return [Binding.of(r) for r in rows]
+        found = [Binding.of(r) for r in rows]
+        await self.cache.set(_bindings_key(openid), json.dumps([b.to_json() for b in found]).encode(), BINDINGS_TTL)
+        return found
+
+    async def _changed(self, openid: str) -> None:
+        await self.cache.delete(_bindings_key(openid))
 
     async def unbind(self, openid: str, uscc: str | None = None) -> list[str]:
         """Drop the openid's binding to `uscc` (or all of them); returns the USCCs unbound."""
@@ -224,6 +250,7 @@ class WeChatAccounts:
         async with self.db.session() as s:
             await s.execute(delete(WeChatBindingRow).where(WeChatBindingRow.openid == _openid(openid),
                                                            WeChatBindingRow.uscc.in_(bound)))
+        await self._changed(openid)
         return bound
 
     async def subscribe(self, openid: str, uscc: str | None = None) -> list[str]:
@@ -239,6 +266,7 @@ class WeChatAccounts:
             await s.execute(update(WeChatBindingRow)
                             .where(WeChatBindingRow.openid == _openid(openid), WeChatBindingRow.uscc.in_(bound))
                             .values(subscribed=on))
+        await self._changed(openid)
         return bound
 
     async def _bound(self, openid: str, uscc: str | None) -> list[str]:

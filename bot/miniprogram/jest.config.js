@@ -1,0 +1,5 @@
+module.exports = {
+  testEnvironment: 'jsdom',
+  roots: ['<rootDir>/test'],
+  testTimeout: 20000
+}
