@@ -225,20 +225,8 @@ class EnterpriseService:
         if park is None:
             return AttestationVerdict(ok=False, reason=f"issued by {claims.get('iss')!r}, not a member park",
                                       status=Code.PARK_STATEMENT_INVALID)
-        _, statement = await self.registry.statement(park.id)
-        status_list = await self.federation._status_list(park, self.federation.park_deadline)
         snapshot = await self.standards.snapshot()
-        from alliance.core.attestation import verify_attestation
-
-        return verify_attestation(
-            token,
-            alliance_keys=self.federation.registry_keys(),
-            park_statement=statement,
-            status_list=status_list if not isinstance(status_list, str) else None,
-            leeway=self.federation.leeway,
-            park_name=park.name,
-            standard_status=StandardStatusLookup(snapshot.statuses),
-        )
+        return await self.federation.verify(park, token, StandardStatusLookup(snapshot.statuses))
 
     # Which parks to ask ------------------------------------------------------------------------------------
     async def _plan(self, usccs: list[str], parks: list[ParkRecord], fresh: bool) -> dict[str, list[str]]:

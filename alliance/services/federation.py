@@ -209,13 +209,13 @@ class Federation:
         chunks = [usccs[i:i + PARK_MAX_BATCH] for i in range(0, len(usccs), PARK_MAX_BATCH)]
         parts = await asyncio.gather(
             *(self.client.ratings(park.endpoint, chunk, timeout) for chunk in chunks),
-            self._status_list(park, timeout),
+            self.status_list(park, timeout),
         )
         items = [item for part in parts[:-1] for item in part]
         return items, parts[-1]
 
     # Status lists ----------------------------------------------------------------------------------------
-    async def _status_list(self, park: ParkRecord, timeout: float) -> sl.VerifiedStatusList | str:
+    async def status_list(self, park: ParkRecord, timeout: float) -> sl.VerifiedStatusList | str:
         """The park's verified status list, fetched again once its ttl has passed (one fetch at a time)."""
         held = self._status_lists.get(park.id)
         if held and held[0].fresh_until(held[2]) > time.time():
@@ -254,7 +254,7 @@ class Federation:
             rating = ParkRating(park, item["uscc"], item["found"], item.get("name"), item.get("attestation"),
                                 None, item.get("breakdown"), list(item.get("listings") or []), fetched_at=now)
             if rating.token:
-                rating.verdict = self._verdict(rating.token, statement, status_list, sl_obj, state, standards, park)
+                rating.verdict = self._verdict(rating.token, statement, status_list, state, standards, park)
                 exp = (rating.verdict.claims or {}).get("exp", now)
                 rating.valid_until = min(float(exp), sl_fresh)
             else:
@@ -269,28 +269,40 @@ class Federation:
     def registry_keys(self) -> dict:
         return {self.registry.key.kid: self.registry.key.public}
 
-    def _verdict(self, token: str, statement: Any, status_list: Any, sl_obj: Any, state: tuple,
+    async def verify(self, park: ParkRecord, token: str, standards: StandardStatusLookup) -> AttestationVerdict:
+        """One attestation of `park`, checked against its current statement and status list."""
+        _, statement = await self.registry.statement(park.id)
+        status_list = await self.status_list(park, self.park_deadline)
+        return self._check(token, statement, status_list, standards, park)
+
+    def _check(self, token: str, statement: Any, status_list: sl.VerifiedStatusList | str,
+               standards: StandardStatusLookup, park: ParkRecord) -> AttestationVerdict:
+        verified_list = status_list if isinstance(status_list, sl.VerifiedStatusList) else None
+        verdict = verify_attestation(
+            token,
+            alliance_keys=self.registry_keys(),
+            park_statement=statement,
+            status_list=verified_list,
+            leeway=self.leeway,
+            park_name=park.name,
+            standard_status=standards,
+        )
+        if verified_list is None and not verdict:  # say why the status list was missing
+            verdict = AttestationVerdict(ok=False, reason=f"{verdict.reason} ({status_list})", status=verdict.status,
+                                         claims=verdict.claims, park_id=verdict.park_id)
+        return verdict
+
+    def _verdict(self, token: str, statement: Any, status_list: sl.VerifiedStatusList | str, state: tuple,
                  standards: StandardStatusLookup, park: ParkRecord) -> AttestationVerdict:
-        digest = hashlib.sha256(token.encode()).digest()
-        key = digest.hex()
+        """`_check`, remembered per token for one (statement, status list, standards) state."""
+        key = hashlib.sha256(token.encode()).hexdigest()
         held = self._verdicts.get(key)
         if held and held[0] == state:
             claims = held[1].claims or {}
             if not held[1] or float(claims.get("exp", 0)) + self.leeway > time.time():
                 self.metrics.cache.labels("verdict").inc()
                 return held[1]
-        verdict = verify_attestation(
-            token,
-            alliance_keys=self.registry_keys(),
-            park_statement=statement,
-            status_list=sl_obj,
-            leeway=self.leeway,
-            park_name=park.name,
-            standard_status=standards,
-        )
-        if sl_obj is None and isinstance(status_list, str) and not verdict:
-            verdict = AttestationVerdict(ok=False, reason=f"{verdict.reason} ({status_list})", status=verdict.status,
-                                         claims=verdict.claims, park_id=verdict.park_id)
+        verdict = self._check(token, statement, status_list, standards, park)
         if len(self._verdicts) > 200_000:
             self._verdicts.clear()
         self._verdicts[key] = (state, verdict)

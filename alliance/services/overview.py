@@ -254,7 +254,7 @@ class OverviewService:
         started = time.monotonic()
         try:
             data = await asyncio.wait_for(
-                self.federation.client._graphql(park.endpoint, STATS_QUERY, {}, timeout), timeout=timeout + 0.05
+                self.federation.client.query(park.endpoint, STATS_QUERY, {}, timeout), timeout=timeout + 0.05
             )
             enterprises, rated, grades, listings = parse_stats(data)
         except TimeoutError:

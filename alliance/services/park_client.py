@@ -57,7 +57,7 @@ class ParkClient:
         except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
             return await client.request(method, url, timeout=httpx.Timeout(timeout), **kwargs)
 
-    async def _graphql(self, endpoint: str, query: str, variables: dict[str, Any], timeout: float) -> dict[str, Any]:
+    async def query(self, endpoint: str, query: str, variables: dict[str, Any], timeout: float) -> dict[str, Any]:
         try:
             response = await self._send(
                 "POST", endpoint, timeout,
@@ -82,7 +82,7 @@ class ParkClient:
         return body["data"]
 
     async def ratings(self, endpoint: str, usccs: list[str], timeout: float) -> list[dict[str, Any]]:
-        data = await self._graphql(endpoint, RATINGS_QUERY, {"usccs": usccs}, timeout)
+        data = await self.query(endpoint, RATINGS_QUERY, {"usccs": usccs}, timeout)
         items = data.get("ratings")
         if not isinstance(items, list) or len(items) != len(usccs):
             raise ParkCallFailed(ERROR, "the park answered garbage (ratings do not match the request)", retryable=False)
@@ -96,7 +96,7 @@ class ParkClient:
         return items
 
     async def search(self, endpoint: str, query: str, first: int, timeout: float) -> list[dict[str, Any]]:
-        data = await self._graphql(endpoint, SEARCH_QUERY, {"q": query, "first": first}, timeout)
+        data = await self.query(endpoint, SEARCH_QUERY, {"q": query, "first": first}, timeout)
         items = data.get("search")
         if not isinstance(items, list) or not all(isinstance(i, dict) and isinstance(i.get("uscc"), str)
                                                  for i in items):
