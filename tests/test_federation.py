@@ -131,6 +131,27 @@ def test_a_batch_is_one_request_per_park_and_a_bad_code_sinks_only_itself(net):
     assert _park_calls(net, "wuhan-east-lake") == before + 1
 
 
+def test_a_large_batch_asks_parks_which_they_hold_first(net):
+    from tests.park_fixtures import make_uscc
+
+    strangers = [make_uscc(90000 + i, region="110000") for i in range(60)]
+    codes = [shared(net, 0), *strangers, shared(net, 2)]
+    park = net.parks["wuhan-east-lake"]
+    held = httpx.post(f"{park.url}/graphql", json={"query": "query($u: [String!]!) { holds(usccs: $u) }",
+                                                    "variables": {"u": [*codes, "not-a-code"]}}).json()
+    assert held["data"]["holds"] == [shared(net, 0), shared(net, 2)]
+    body = net.gql("query($u: [String!]!, $f: Boolean) { enterprises(usccs: $u, fresh: $f) "
+                   "{ uscc ratings { park { id } grade verdict { ok } } sources { park { id } status } } }",
+                   {"u": codes, "f": True}, token=park_token(net))
+    items = body["data"]["enterprises"]
+    assert [i["uscc"] for i in items] == codes
+    assert all(not i["ratings"] for i in items[1:-1])
+    first = by_park(items[0]["ratings"])
+    assert all(first[pid]["verdict"]["ok"] for pid in GOOD)
+    assert {pid for pid in by_park(items[-1]["ratings"])} == {"wuhan-east-lake", "shanghai-zhangjiang",
+                                                              "chengdu-hi-tech"}
+
+
 def test_an_oversized_batch_is_refused(net):
     body = net.gql("query($u: [String!]!) { enterprises(usccs: $u) { uscc } }", {"u": [shared(net, 0)] * 501})
     assert body["errors"][0]["extensions"]["code"] == "LIMIT_EXCEEDED"

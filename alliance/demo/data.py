@@ -70,8 +70,8 @@ def make_enterprises(parks: tuple[DemoPark, ...], count: int, seed: int = 2019) 
         names.add(name)
         bad = rng.random() < 0.03
         e = Enterprise(code, name, home.id, _values(rng, bad), [home.id])
-        if rng.random() < 0.25:
-            others = [p.id for p in parks if p.id != home.id]
+        others = [p.id for p in parks if p.id != home.id]
+        if others and rng.random() < 0.25:
             e.parks += rng.sample(others, rng.randint(1, min(3, len(others))))
         if bad:
             e.listing = "black"

@@ -69,7 +69,8 @@ class Query:
         ctx = _ctx(info)
         results = await ctx.services.enterprises.reports(ctx.principal, usccs, fresh=fresh)
         # graphql-core turns an Exception in a list into an error located at that item, the item itself null.
-        return [r if isinstance(r, AllianceError) else Enterprise.of(r) for r in results]  # type: ignore[misc]
+        parks: dict[str, Park] = {}
+        return [r if isinstance(r, AllianceError) else Enterprise.of(r, parks) for r in results]  # type: ignore[misc]
 
     @strawberry.field(description="Enterprises by name fragment or USCC prefix, across the parks.")
     async def search_enterprises(self, info: strawberry.Info, query: str, first: int = 20) -> list[EnterpriseHit]:

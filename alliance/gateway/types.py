@@ -206,9 +206,9 @@ class Rating:
     from_cache: bool
 
     @classmethod
-    def of(cls, r: RatingView) -> Rating:
+    def of(cls, r: RatingView, park: Park) -> Rating:
         return cls(
-            park=Park.of(r.park), grade=r.grade, score=r.score, standard_id=r.standard_id,
+            park=park, grade=r.grade, score=r.score, standard_id=r.standard_id,
             standard_version=r.standard_version, issued_at=r.issued_at, expires_at=r.expires_at,
             attestation=r.attestation, breakdown=r.breakdown, verdict=AttestationVerdict.of(r.verdict),
             from_cache=r.from_cache,
@@ -282,17 +282,19 @@ class Enterprise:
     recognised_by: int = strawberry.field(description="How many member parks recognise the rating.")
 
     @classmethod
-    def of(cls, r: EnterpriseReport) -> Enterprise:
-        parks: dict[str, Park] = {}
+    def of(cls, r: EnterpriseReport, parks: dict[str, Park] | None = None) -> Enterprise:
+        """`parks` memoises the Park views, shared by every report of one batch (they are the same 23 parks)."""
+        parks = {} if parks is None else parks
 
         def park(p: ParkRecord) -> Park:
-            if p.id not in parks:
-                parks[p.id] = Park.of(p)
-            return parks[p.id]
+            view = parks.get(p.id)
+            if view is None:
+                view = parks[p.id] = Park.of(p)
+            return view
 
         return cls(
             uscc=r.uscc, name=r.name, home_park=park(r.home_park) if r.home_park else None,
-            ratings=[Rating.of(x) for x in r.ratings],
+            ratings=[Rating.of(x, park(x.park)) for x in r.ratings],
             recognition=[Recognition(park=park(x.park), recognised=x.recognised, reason=x.reason,
                                      basis=park(x.basis) if x.basis else None) for x in r.recognition],
             listings=[Listing(id=x.id, park=park(x.park), kind=ListingKind(x.kind) if x.kind in ("red", "black")

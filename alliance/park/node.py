@@ -81,6 +81,7 @@ from alliance.storage.park_models import AttestationRow, EnterpriseRow, ListingR
 log = logging.getLogger("alliance.park")
 
 CHINA = timezone(timedelta(hours=8))  # listing dates are legal dates in China (no DST)
+MAX_HOLDS = 5000  # schema/park.graphql: holds(usccs) takes at most 5000 codes
 CHUNK = 500  # codes per IN (…) clause
 KIND_RED, KIND_BLACK = "red", "black"
 MAX_REASON = 2000
@@ -953,6 +954,17 @@ class ParkNode:
         """The current rating of one enterprise; InvalidUSCC naming the problem for a bad code."""
         code = validate_uscc(uscc)
         return (await self._ratings([code]))[code]
+
+    async def holds(self, usccs: Sequence[str]) -> list[str]:
+        """The codes among `usccs` that this park knows, in the order asked (no validation: unknown is unknown)."""
+        if len(usccs) > MAX_HOLDS:
+            raise LimitExceeded(f"at most {MAX_HOLDS} codes per request, got {len(usccs)}")
+        asked = list(dict.fromkeys(u for u in usccs if isinstance(u, str) and len(u) == 18))
+        known: set[str] = set()
+        async with self.db.session() as s:
+            for chunk in _chunks(asked):
+                known.update((await s.scalars(select(EnterpriseRow.uscc).where(EnterpriseRow.uscc.in_(chunk)))).all())
+        return [u for u in asked if u in known]
 
     async def ratings(self, usccs: Sequence[str]) -> list[RatingView]:
         """Many ratings in the order asked; a bad code gets an `error` and does not sink the others."""

@@ -190,6 +190,13 @@ class Query(graphene.ObjectType):
         "At most `ParkInfo.maxBatch` "
         "(500) codes;\nan invalid code gives that item an `error` and does not sink the others.",
     )
+    holds = graphene.Field(
+        graphene.NonNull(graphene.List(graphene.NonNull(graphene.String))),
+        usccs=graphene.NonNull(graphene.List(graphene.NonNull(graphene.String))),
+        description="Which of these codes this park knows (rated or listed), in the order asked; codes it does not "
+        "know, invalid\nones included, are left out. Cheap, for a caller that must find the holders among many "
+        "parks before asking\nfor `ratings`. At most 5000 codes.",
+    )
     search = graphene.Field(
         graphene.NonNull(graphene.List(graphene.NonNull(EnterpriseSummary))),
         query=graphene.String(required=True),
@@ -216,6 +223,10 @@ class Query(graphene.ObjectType):
     @staticmethod
     async def resolve_ratings(_root: Any, info: GraphQLResolveInfo, usccs: list[str]) -> list[svc.RatingView]:
         return await _node(info).ratings(usccs)
+
+    @staticmethod
+    async def resolve_holds(_root: Any, info: GraphQLResolveInfo, usccs: list[str]) -> list[str]:
+        return await _node(info).holds(usccs)
 
     @staticmethod
     async def resolve_search(

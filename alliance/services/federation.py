@@ -34,6 +34,9 @@ log = logging.getLogger("alliance.federation")
 
 OK, CACHED, TIMEOUT, ERROR, CIRCUIT_OPEN, SKIPPED = "OK", "CACHED", "TIMEOUT", "ERROR", "CIRCUIT_OPEN", "SKIPPED"
 PARK_MAX_BATCH = 500  # schema/park.graphql: ratings(usccs) takes at most 500 codes
+PARK_MAX_HOLDS = 5000  # … and holds(usccs) at most 5000
+# Asking a park for many ratings it mostly does not hold costs it more than a cheap `holds` round trip first.
+HOLDS_FIRST_FROM = 50
 
 
 @dataclass(frozen=True)
@@ -206,13 +209,24 @@ class Federation:
 
     async def _call(self, park: ParkRecord, usccs: list[str], timeout: float
                     ) -> tuple[list[dict[str, Any]], sl.VerifiedStatusList | str]:
-        chunks = [usccs[i:i + PARK_MAX_BATCH] for i in range(0, len(usccs), PARK_MAX_BATCH)]
-        parts = await asyncio.gather(
-            *(self.client.ratings(park.endpoint, chunk, timeout) for chunk in chunks),
-            self.status_list(park, timeout),
-        )
-        items = [item for part in parts[:-1] for item in part]
-        return items, parts[-1]
+        started = time.monotonic()
+        listing = asyncio.ensure_future(self.status_list(park, timeout))
+        try:
+            asked = usccs
+            if len(usccs) >= HOLDS_FIRST_FROM:
+                held: set[str] = set()
+                for i in range(0, len(usccs), PARK_MAX_HOLDS):
+                    held |= await self.client.holds(park.endpoint, usccs[i:i + PARK_MAX_HOLDS], timeout)
+                asked = [u for u in usccs if u in held]
+            remaining = max(0.01, timeout - (time.monotonic() - started))
+            chunks = [asked[i:i + PARK_MAX_BATCH] for i in range(0, len(asked), PARK_MAX_BATCH)]
+            parts = await asyncio.gather(*(self.client.ratings(park.endpoint, chunk, remaining) for chunk in chunks))
+        except BaseException:
+            listing.cancel()
+            raise
+        answered = {item["uscc"]: item for part in parts for item in part}
+        items = [answered.get(u) or {"uscc": u, "found": False, "listings": []} for u in usccs]
+        return items, await listing
 
     # Status lists ----------------------------------------------------------------------------------------
     async def status_list(self, park: ParkRecord, timeout: float) -> sl.VerifiedStatusList | str:

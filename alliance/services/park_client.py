@@ -13,6 +13,8 @@ RATINGS_QUERY = """query Ratings($usccs: [String!]!) {
   }
 }"""
 
+HOLDS_QUERY = """query Holds($usccs: [String!]!) { holds(usccs: $usccs) }"""
+
 SEARCH_QUERY = """query Search($q: String!, $first: Int) { search(query: $q, first: $first) { uscc name grade } }"""
 
 TIMEOUT, ERROR = "TIMEOUT", "ERROR"
@@ -94,6 +96,13 @@ class ParkClient:
             if not isinstance(item.get("listings") or [], list):
                 raise ParkCallFailed(ERROR, "the park answered garbage (listings not a list)", retryable=False)
         return items
+
+    async def holds(self, endpoint: str, usccs: list[str], timeout: float) -> set[str]:
+        data = await self.query(endpoint, HOLDS_QUERY, {"usccs": usccs}, timeout)
+        held = data.get("holds")
+        if not isinstance(held, list) or not all(isinstance(u, str) for u in held) or not set(held) <= set(usccs):
+            raise ParkCallFailed(ERROR, "the park answered garbage (holds do not match the request)", retryable=False)
+        return set(held)
 
     async def search(self, endpoint: str, query: str, first: int, timeout: float) -> list[dict[str, Any]]:
         data = await self.query(endpoint, SEARCH_QUERY, {"q": query, "first": first}, timeout)
