@@ -12,9 +12,25 @@ from pathlib import Path
 
 import httpx
 
-from alliance.web.server import free_port
+from alliance.web.server import bound_socket
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port_block(size: int = 124) -> int:
+    """A port P such that P … P+size-1 are all free: the demo puts its parks at P+101 … P+123."""
+    for base in range(20000, 60000 - size, 977):
+        socks = []
+        try:
+            for offset in range(size):
+                socks.append(bound_socket("127.0.0.1", base + offset))
+            return base
+        except OSError:
+            continue
+        finally:
+            for sock in socks:
+                sock.close()
+    raise RuntimeError("no block of free ports")
 
 
 class Demo:
@@ -59,7 +75,7 @@ class Demo:
 
 
 def test_demo_runs_the_whole_alliance_and_restarts_on_its_data(tmp_path):
-    port = free_port()
+    port = free_port_block()
     demo = Demo(tmp_path / "data", port)
     try:
         banner = demo.wait_ready()

@@ -19,7 +19,7 @@ from sqlalchemy import delete, or_, select
 from alliance.core import jws
 from alliance.core import uscc as uscc_codes
 from alliance.core.attestation import AttestationVerdict, Code
-from alliance.core.recognition import ListingFact, MemberPark, RatingFact, measures, recognition
+from alliance.core.recognition import ListingFact, RatingFact, measures, recognition
 from alliance.core.standard import Measure
 from alliance.core.verdict import Verdict
 from alliance.errors import AllianceError, InvalidInput, LimitExceeded
@@ -328,7 +328,7 @@ class EnterpriseService:
                     since=str(entry.get("since", "")), until=entry.get("until"), active=bool(entry.get("active")),
                 ))
         listing_facts = [ListingFact(lv.park.id, lv.park.name, lv.kind, lv.reason, lv.active) for lv in listings]
-        members = _members(parks)
+        members = self.registry.members(parks)
         status = StandardStatusLookup(snapshot.statuses)
         verdicts: dict[str, Verdict] = {
             m.park_id: recognition(m, facts, listing_facts, standard_for=snapshot.standard_for, standard_status=status)
@@ -349,21 +349,6 @@ class EnterpriseService:
         home = valid_first[0].park if valid_first else None
         name = next((r.name for r in found if r.name), None)
         return EnterpriseReport(uscc, name, home, ratings, recog, listings, measure_views, sources, full)
-
-
-def _members(parks: list[ParkRecord]) -> list[MemberPark]:
-    """The recognition rules' view of the parks; the same list object for every report of one registry state."""
-    key = id(parks)
-    held = _MEMBERS.get(key)
-    if held is None or held[0] is not parks:
-        held = (parks, [MemberPark(p.id, p.name, p.active, frozenset((a["id"], a["version"]) for a in p.adopted))
-                        for p in parks])
-        _MEMBERS.clear()
-        _MEMBERS[key] = held
-    return held[1]
-
-
-_MEMBERS: dict[int, tuple[list[ParkRecord], list[MemberPark]]] = {}
 
 
 def _ts(value: Any) -> datetime | None:
