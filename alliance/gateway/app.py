@@ -16,7 +16,7 @@ from starlette.routing import Route
 from strawberry.http.ides import get_graphql_ide_html
 
 from alliance.config import Settings
-from alliance.core.keys import jwks
+from alliance.core.keys import b64url_encode, jwks
 from alliance.errors import AllianceError
 from alliance.gateway.context import GatewayContext
 from alliance.gateway.dashboard import dashboard_routes
@@ -82,6 +82,31 @@ def create_app(settings: Settings, *, services: AllianceServices | None = None) 
         return PlainTextResponse(token, media_type="application/park-statement+jwt",
                                  headers={"Cache-Control": "public, max-age=60"})
 
+    async def tree_head(_: Request) -> Response:
+        token = await state["services"].history.tree_head()
+        return PlainTextResponse(token, media_type="application/tree-head+jwt")
+
+    async def log_entry(request: Request) -> Response:
+        history = state["services"].history
+        try:
+            size = request.query_params.get("tree_size")
+            proof = await history.inclusion(int(request.path_params["seq"]), int(size) if size else None)
+        except ValueError:
+            return JSONResponse({"error": "tree_size must be a number"}, status_code=400)
+        except AllianceError as exc:
+            return JSONResponse({"error": exc.message}, status_code=404 if exc.code == "NOT_FOUND" else 400)
+        return JSONResponse(proof.to_dict())
+
+    async def log_consistency(request: Request) -> Response:
+        try:
+            first, second = int(request.query_params["first"]), int(request.query_params["second"])
+            proof = await state["services"].history.consistency(first, second)
+        except (KeyError, ValueError):
+            return JSONResponse({"error": "give first and second, two tree sizes"}, status_code=400)
+        except AllianceError as exc:
+            return JSONResponse({"error": exc.message}, status_code=400)
+        return JSONResponse({"first": first, "second": second, "consistency_proof": [b64url_encode(h) for h in proof]})
+
     async def metrics(_: Request) -> Response:
         return Response(state["services"].metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
@@ -113,6 +138,9 @@ def create_app(settings: Settings, *, services: AllianceServices | None = None) 
             Route("/.well-known/jwks.json", alliance_jwks),
             Route("/parks/{park_id}/statement", park_statement),
             Route("/metrics", metrics),
+            Route("/log/tree-head", tree_head),
+            Route("/log/entries/{seq:int}", log_entry),
+            Route("/log/consistency", log_consistency),
             *dashboard_routes(lambda: state["services"]),
             *bot_routes(lambda: state["services"]),
         ],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.scalars import JSON
 
-from alliance.errors import AllianceError, InvalidInput
+from alliance.errors import AllianceError
 from alliance.gateway.types import (
     AdmitParkInput,
     AttestationVerdict,
@@ -133,8 +133,6 @@ class Mutation:
                                historical_keys: JSON | None = None) -> Park:
         ctx = _ctx(info)
         history = historical_keys if historical_keys is not None else []
-        if not isinstance(history, list) or not all(isinstance(h, dict) for h in history):
-            raise InvalidInput("historicalKeys must be a list of {jwk, reason, revoked_at}")
         return Park.of(await ctx.services.registry.update_keys(ctx.principal, id, jwks, history))
 
     @strawberry.mutation(description="Record that a park recognises ratings under a standard version "

@@ -15,6 +15,7 @@ from alliance.services.auth import ACCESS_TOKEN_TYP, ALLIANCE_ISSUER, PARK, Prin
 from alliance.services.cache import SharedCache, open_cache
 from alliance.services.enterprises import EnterpriseService
 from alliance.services.federation import Federation
+from alliance.services.history import HistoryLog
 from alliance.services.metrics import Metrics
 from alliance.services.overview import OverviewService
 from alliance.services.park_client import ParkClient
@@ -40,6 +41,7 @@ class AllianceServices:
     http: httpx.AsyncClient
     overview: OverviewService
     wechat_accounts: WeChatAccounts
+    history: HistoryLog
 
     @classmethod
     async def open(cls, settings: Settings, *, schema: str | None = None) -> AllianceServices:
@@ -69,6 +71,7 @@ class AllianceServices:
         wechat_accounts = WeChatAccounts(db, cache, audit=audit, enterprises=enterprises)
         return cls(
             settings=settings, db=db, alliance_key=key, overview=overview, wechat_accounts=wechat_accounts,
+            history=HistoryLog(db, key),
             tokens=TokenService(key, lifetime=settings.token_lifetime, leeway=settings.clock_skew),
             audit=audit, standards=standards, registry=registry, federation=federation, enterprises=enterprises,
             cache=cache, metrics=metrics, http=http,

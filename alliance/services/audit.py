@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from alliance.errors import AllianceError
 from alliance.services.auth import Principal
+from alliance.services.history import LOGGED_ACTIONS, HistoryLog
 from alliance.storage.db import Database
 from alliance.storage.models import AuditRow
 
@@ -32,18 +34,21 @@ class AuditTrail:
         self, principal: Principal, action: str, target: str, outcome: str, detail: str = ""
     ) -> None:
         # Its own transaction: a refused action is recorded even though the action itself changed nothing.
-        async with self.db.session() as s:
-            s.add(
-                AuditRow(
-                    at=datetime.now(UTC),
-                    actor=principal.subject,
-                    role=principal.role,
-                    action=action,
-                    target=target,
-                    outcome=outcome,
-                    detail=detail[:4000],
-                )
-            )
+        # What changes trust also goes into the history log, in the same transaction; two replicas appending
+        # at once collide on the sequence number, and the later one tries again.
+        at = datetime.now(UTC)
+        for attempt in range(5):
+            try:
+                async with self.db.session() as s:
+                    s.add(AuditRow(at=at, actor=principal.subject, role=principal.role, action=action, target=target,
+                                   outcome=outcome, detail=detail[:4000]))
+                    if outcome == "ok" and action in LOGGED_ACTIONS:
+                        await HistoryLog.append(s, {"at": at.isoformat(timespec="seconds"), "actor": principal.subject,
+                                                    "action": action, "target": target, "detail": detail[:4000]})
+                return
+            except IntegrityError:
+                if attempt == 4:
+                    raise
 
     def action(self, principal: Principal, action: str, target: str) -> Audited:
         return Audited(self, principal, action, target)

@@ -242,12 +242,14 @@ class RegistryService:
             return ParkRecord.of(row)
 
     async def update_keys(
-        self, principal: Principal, park_id: str, jwks: Any, historical_keys: list[dict[str, Any]]
+        self, principal: Principal, park_id: str, jwks: Any, historical_keys: Any
     ) -> ParkRecord:
         """Record a park's key rotation: new current keys, old ones kept with their reason."""
         async with self.audit.action(principal, "updateParkKeys", park_id):
             principal.require(ADMIN, action="updating a park's keys")
             _check_jwks(jwks)
+            if not isinstance(historical_keys, list) or not all(isinstance(h, dict) for h in historical_keys):
+                raise InvalidInput("historical keys must be a list of {jwk, reason, revoked_at}")
             for h in historical_keys:
                 if h.get("reason") not in ("superseded", "compromised"):
                     raise InvalidInput(f"historical key reason {h.get('reason')!r}: superseded or compromised")

@@ -78,3 +78,12 @@ class HoldingRow(Base):
     uscc: Mapped[str] = mapped_column(String(18), primary_key=True)
     name: Mapped[str] = mapped_column(String(256), default="")
     seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LogEntryRow(Base):
+    """The append-only history of what changes trust (RFC 9162 leaves): parks, their keys, standards."""
+
+    __tablename__ = "history_log"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    data: Mapped[str] = mapped_column(Text)  # the leaf: canonical JSON of the entry
