@@ -30,7 +30,7 @@ async function lastReply(page, before) {
   await page.waitForFunction(n => {
     const bots = document.querySelectorAll('.msg.bot')
     return bots.length > n && !bots[bots.length - 1].classList.contains('wait')
-  }, before, { timeout: 15000 })
+  }, before, { timeout: 30000 })
   const reply = await page.locator('.msg.bot').last().textContent()
   seen.replies.push(reply)
   return reply
