@@ -7,17 +7,16 @@ A response with GraphQL `errors` aborts the run: partial data with errors is not
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
 from graphql import GraphQLSyntaxError, OperationDefinitionNode, OperationType, parse
 
-from adapters import jsonpath
-from adapters.base import RawRecord, SourceError
+from adapters.base import SourceError
 from adapters.httpjson import request_json
-from adapters.paging import Pager, PageRequest, Paging
-from adapters.rest_source import item_origin, page_items, raw_item
+from adapters.paged_source import PagedHttpSource
+from adapters.paging import PageRequest, Paging
 from alliance.errors import InvalidInput
 
 
@@ -60,7 +59,7 @@ def query_problems(query: str, paging: Paging, operation: str | None = None) -> 
     return []
 
 
-class GraphQLSource:
+class GraphQLSource(PagedHttpSource):
     def __init__(
         self,
         url: str,
@@ -78,60 +77,28 @@ class GraphQLSource:
         backoff: float = 0.5,
         verify_tls: bool = True,
     ) -> None:
+        super().__init__(headers=headers, items=items, paging=paging, id_field=id_field, total=total,
+                         timeout=timeout, retries=retries, backoff=backoff, verify_tls=verify_tls)
         self.url = url
         self.query = query
-        self.items = items
         self.variables = dict(variables or {})
         self.operation = operation
-        self.headers = dict(headers or {})  # may hold credentials: never shown by describe()
-        self.paging = paging or Paging()
         problems = query_problems(query, self.paging, operation)
         if problems:
             raise InvalidInput("GraphQL 查询模板有误 (invalid query template)", problems)
-        self.timeout = timeout
-        self.retries = retries
-        self.backoff = backoff
-        self.verify_tls = verify_tls
-        self._items = jsonpath.compile_path(items)
-        self._id = jsonpath.compile_path(id_field) if id_field else None
-        self._total = jsonpath.compile_path(total) if total else None
-        self._pager: Pager | None = None
 
     def describe(self) -> str:
         return f"GraphQL 服务 {self.url} (paging: {self.paging.style})"
 
-    async def total_hint(self) -> int | None:
-        return self._pager.total if self._pager else None
-
-    async def records(self) -> AsyncIterator[RawRecord]:
-        pager = self._pager = Pager(self.paging, self._total)
-        async with httpx.AsyncClient(
-            headers=self.headers, timeout=self.timeout, verify=self.verify_tls, follow_redirects=True
-        ) as client:
-            request: PageRequest | None = pager.first()
-            while request is not None:
-                where = f"第 {request.number} 页 (page {request.number})"
-                body: dict[str, Any] = {
-                    "query": self.query,
-                    "variables": {**self.variables, **request.values},
-                }
-                if self.operation:
-                    body["operationName"] = self.operation
-                # A query is a read: retrying it is safe although it travels as a POST.
-                doc, _ = await request_json(
-                    client,
-                    "POST",
-                    self.url,
-                    json=body,
-                    where=where,
-                    retries=self.retries,
-                    backoff=self.backoff,
-                )
-                data = self._data(doc, where)
-                items = page_items(data, self._items, self.items, request.number)
-                for index, item in enumerate(items, 1):
-                    yield raw_item(item, item_origin(item, self._id, request.number, index))
-                request = pager.after(request, items, data)
+    async def _page(self, client: httpx.AsyncClient, request: PageRequest, where: str) -> Any:
+        body: dict[str, Any] = {"query": self.query, "variables": {**self.variables, **request.values}}
+        if self.operation:
+            body["operationName"] = self.operation
+        # A query is a read: retrying it is safe although it travels as a POST.
+        doc, _ = await request_json(
+            client, "POST", self.url, json=body, where=where, retries=self.retries, backoff=self.backoff
+        )
+        return self._data(doc, where)
 
     @staticmethod
     def _data(doc: Any, where: str) -> Any:
