@@ -158,7 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
     register_park(sub)
 
     demo = sub.add_parser("demo", help="run the whole alliance on this machine")
-    demo.add_argument("--port", type=int, help="gateway port (default 8000)")
+    demo.add_argument("--port", type=int, help="gateway port (default 8000); parks take port+101 … port+123")
+    # Also after the command, as `alliance demo --data-dir DIR`; SUPPRESS keeps a global --data-dir when absent.
+    demo.add_argument("--data-dir", default=argparse.SUPPRESS, help="data directory (default ./.alliance)")
     demo.set_defaults(func=cmd_demo)
 
     serve = sub.add_parser("serve", help="run the gateway")

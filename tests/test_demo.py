@@ -39,7 +39,7 @@ class Demo:
         self.lines: list[str] = []
         env = {**os.environ, "COLUMNS": "200", "PYTHONUNBUFFERED": "1"}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "alliance.cli", "--data-dir", str(data_dir), "demo", "--port", str(port)],
+            [sys.executable, "-m", "alliance.cli", "demo", "--port", str(port), "--data-dir", str(data_dir)],
             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )
         threading.Thread(target=self._read, daemon=True).start()
