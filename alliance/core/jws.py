@@ -247,6 +247,14 @@ def _check_typ(header: Mapping[str, Any], typ: str) -> None:
     raise TokenError(f"typ should be {typ}, but the header has no typ", "typ")
 
 
+def _checked_key(header: Mapping[str, Any], keys: KeySource, typ: str) -> PublicKey:
+    """The header's checks (alg allow-list, typ, crit), then the key it names, from the verifier's keys only."""
+    _check_alg(header)
+    _check_typ(header, typ)
+    _check_crit(header)
+    return _find_key(header, keys)
+
+
 def _find_key(header: Mapping[str, Any], keys: KeySource) -> PublicKey:
     kid = header.get("kid")
     if not isinstance(kid, str) or not kid:
@@ -336,10 +344,7 @@ def verify(
     """Verify a compact JWT and return its claims, or raise TokenError saying why not."""
     parsed = _parse(token, max_size)
     header = parsed.header
-    _check_alg(header)
-    _check_typ(header, typ)
-    _check_crit(header)
-    key = _find_key(header, keys)
+    key = _checked_key(header, keys, typ)
     if not key.verify(parsed.signature, parsed.signing_input):
         raise TokenError("signature does not verify", "signature", header=header)
     claims = _strict_json(_decode_payload(parsed), "token payload")
@@ -424,10 +429,7 @@ def verify_document(
     """
     parsed = _parse(token, max_size)
     header = parsed.header
-    _check_alg(header)
-    _check_typ(header, typ)
-    _check_crit(header)
-    key = _find_key(header, keys)
+    key = _checked_key(header, keys, typ)
     if parsed.payload_b64 == "":
         if document is None:
             raise TokenError("detached signature: the document must be supplied", "malformed")

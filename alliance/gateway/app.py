@@ -22,7 +22,7 @@ from alliance.gateway.context import GatewayContext
 from alliance.gateway.dashboard import dashboard_routes
 from alliance.gateway.schema import schema
 from alliance.services.app import AllianceServices
-from alliance.services.auth import ANONYMOUS, bearer
+from alliance.web.auth import authenticate_request
 from alliance.web.errors import format_graphql_error
 from alliance.web.graphql_http import GraphQLEndpoint
 from alliance.web.limits import alias_limit, depth_limit
@@ -48,12 +48,9 @@ def create_app(settings: Settings, *, services: AllianceServices | None = None) 
     )
 
     async def graphql_route(request: Request) -> Response:
-        try:
-            token = bearer(request.headers.get("authorization"))
-            request.state.principal = await state["services"].authenticate(token) if token else ANONYMOUS
-        except AllianceError as exc:  # a bad token is refused outright, never quietly downgraded to anonymous
-            return JSONResponse({"errors": [{"message": exc.message, "extensions": {"code": exc.code}}]},
-                                status_code=401, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+        refused = await authenticate_request(request, state["services"].authenticate)
+        if refused is not None:
+            return refused
         started = time.perf_counter()
         response = await graphql(request)
         metrics = state["services"].metrics

@@ -25,11 +25,11 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from alliance.core.attestation import MAX_TOKEN_SIZE, Code
-from alliance.errors import AllianceError
 from alliance.park.config import STATUS_LIST_PATH, ParkConfig
 from alliance.park.node import ParkNode
 from alliance.park.schema import schema
-from alliance.services.auth import ANONYMOUS, Principal, bearer
+from alliance.services.auth import Principal
+from alliance.web.auth import authenticate_request
 from alliance.web.errors import format_graphql_error
 from alliance.web.graphql_http import GraphQLEndpoint
 from alliance.web.limits import alias_limit, depth_limit
@@ -66,16 +66,8 @@ def create_park_app(
     )
 
     async def graphql_route(request: Request) -> Response:
-        try:
-            token = bearer(request.headers.get("authorization"))
-            request.state.principal = await state["node"].authenticate(token) if token else ANONYMOUS
-        except AllianceError as exc:  # a bad token is refused outright, never quietly downgraded to anonymous
-            return JSONResponse(
-                {"errors": [{"message": exc.message, "extensions": {"code": exc.code}}]},
-                status_code=401,
-                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
-            )
-        return await graphql(request)
+        refused = await authenticate_request(request, state["node"].authenticate)
+        return refused if refused is not None else await graphql(request)
 
     async def jwks(_: Request) -> Response:
         return JSONResponse(state["node"].jwks(), headers={"Cache-Control": "public, max-age=300"})
